@@ -1,0 +1,161 @@
+"""From tool results and the interpreter's raw text to a decision: answer, refuse or look further.
+
+Tool results are checked before use (a tool Lambda may return anything); the model's answer is used
+only when it is grounded in the records, otherwise the records themselves are the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from agent_core import registry
+from agent_core.answers import answer
+from agent_core.limits import MAX_ANSWER_CHARS, MAX_OBSERVATION_CHARS
+from agent_core.text import clean_model_text, clean_user_text
+
+Status = Literal["found", "not_found", "invalid_id", "error"]
+Decision = Literal["answer", "refuse", "continue"]
+_STATUSES = {"found", "not_found", "invalid_id"}
+_REFUSALS = re.compile(
+    r"^\W*(irrelevant|not relevant|unanswerable|i cannot answer|i can't answer|cannot be answered)", re.IGNORECASE
+)
+_MORE = re.compile(r"^\W*more\b", re.IGNORECASE)
+_INTERNALS = re.compile(r"arn:aws|traceback|\{\s*\"|errorType|lambda\.|states\.", re.IGNORECASE)
+_COMMON_WORDS = frozenset(
+    "a an the is are was were be been it its this that your you my our we i of for to in on at by from "
+    "with and or but so as has have had will would should can could may might not no yes there here which "
+    "what when where how who order orders return returns item items status shipped ship delivered "
+    "delivery arrive arrives arriving refund refunded processed pending was via sent expected estimated "
+    "total paid".split()
+)
+
+
+@dataclass(frozen=True)
+class Observation:
+    tool: str
+    id: str
+    status: Status
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    decision: Decision
+    answer: str
+    answered_by: Literal["model", "tools", "rules"]
+    fallback_answer: str
+    observations: list[dict[str, str]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_tool_result(item: Any) -> Observation:
+    """One Map item's outcome as an observation, attributed to the call that was made.
+
+    ``item`` is the call (``tool``, ``id``) with the tool Lambda's payload under ``result.payload``,
+    or with ``error`` when the call failed. Whatever the payload holds, only a known status with some
+    text counts; anything else is an error observation.
+    """
+    call = item if isinstance(item, dict) else {}
+    result = call.get("result")
+    payload = result.get("payload") if isinstance(result, dict) else None
+    payload = payload if isinstance(payload, dict) else {}
+    return _checked(call.get("tool"), call.get("id"), payload.get("status"), payload.get("observation"))
+
+
+def read_observations(raw: Any) -> list[Observation]:
+    """Observations carried from earlier iterations of this turn."""
+    if not isinstance(raw, list):
+        return []
+    return [
+        _checked(item.get("tool"), item.get("id"), item.get("status"), item.get("text"))
+        for item in raw
+        if isinstance(item, dict)
+    ]
+
+
+def _checked(tool_name: Any, value: Any, status: Any, text: Any) -> Observation:
+    tool = next((t for t in registry.tools() if t.name == tool_name), None)
+    if tool is None or not isinstance(value, str) or not tool.is_valid_id(value):
+        return Observation(str(tool_name)[:40], "", "error", "")
+    text = clean_model_text(text, MAX_OBSERVATION_CHARS)
+    if status in _STATUSES and text:
+        return Observation(tool.name, value, status, text)
+    return Observation(tool.name, value, "error", answer("tool_error", display_name=tool.display_name, id=value))
+
+
+def merge(earlier: Sequence[Observation], new: Sequence[Observation]) -> list[Observation]:
+    merged = {(o.tool, o.id): o for o in earlier}
+    for observation in new:
+        merged[(observation.tool, observation.id)] = observation
+    return list(merged.values())
+
+
+def records_variable(observations: Sequence[Observation]) -> str:
+    """The ``records`` variable of ``prompts/interpreter.txt``: one ``record:`` line per observation."""
+    return "\n".join(f"record: {o.text}" for o in observations if o.text)
+
+
+def interpreter_variables(question: str, observations: Sequence[Observation]) -> dict[str, str]:
+    return {"records": records_variable(observations), "question": clean_user_text(question)}
+
+
+def needs_model(observations: Sequence[Observation]) -> bool:
+    """Only found records need interpreting; "not found" and errors are answered as they are."""
+    return any(o.status == "found" for o in observations)
+
+
+def findings(observations: Sequence[Observation]) -> str:
+    texts = [o.text for o in observations if o.text]
+    if not texts:
+        return ""
+    return clean_model_text(" ".join(texts), MAX_ANSWER_CHARS)
+
+
+def interpret(question: str, observations: Sequence[Observation], model_text: str | None) -> Interpretation:
+    """The decision for this iteration. ``model_text`` is None when the model was not asked."""
+    found = findings([o for o in observations if o.status == "found"])
+    fallback = answer("partial_answer", findings=found) if found else answer("no_progress")
+    carried = [o.to_dict() for o in observations]
+
+    def decide(decision: Decision, text: str, by: Literal["model", "tools", "rules"]) -> Interpretation:
+        return Interpretation(decision, text, by, clean_model_text(fallback, MAX_ANSWER_CHARS), carried)
+
+    if model_text is None:
+        return decide("answer", findings(observations) or answer("no_progress"), "tools")
+    text = clean_model_text(model_text, MAX_ANSWER_CHARS)
+    if _REFUSALS.match(text):
+        return decide("refuse", answer("irrelevant"), "rules")
+    if _MORE.match(text):
+        return decide("continue", "", "rules")
+    if is_grounded(text, [o.text for o in observations] + [question]):
+        return decide("answer", text, "model")
+    return decide("answer", findings(observations), "tools")
+
+
+def is_grounded(text: str, sources: Sequence[str]) -> bool:
+    """The answer speaks about the records: most of its words are theirs or common English words.
+
+    Catches empty or runaway generations, answers in another language, invented ids or amounts,
+    facts that share nothing with the records, and leaked internals (ARNs, JSON, stack traces).
+    """
+    if not text or _INTERNALS.search(text):
+        return False
+    words = re.findall(r"[a-z0-9$.]+", text.lower())
+    words = [word.strip(".") for word in words if len(word.strip(".")) >= 2]
+    if not words:
+        return False
+    known = {word.strip(".") for source in sources for word in re.findall(r"[a-z0-9$.]+", source.lower())}
+    known_numbers = {run for source in sources for run in re.findall(r"[0-9]{3,}", source)}
+    if any(run not in known_numbers for run in re.findall(r"[0-9]{3,}", text)):
+        return False  # an id or amount the records do not have
+    hits = sum(1 for word in words if word in known)
+    usual = sum(1 for word in words if word in known or word in _COMMON_WORDS)
+    return hits >= 1 and usual / len(words) >= 0.5

@@ -1,0 +1,135 @@
+"""Fulfilment: a Lex V2 event in, one synchronous run of the agent's state machine, a Lex Close out.
+
+Whatever happens (a malformed event, a failed or timed-out execution, unreadable output) the user
+gets a polite answer in a valid Lex response, and the session attributes Lex sent are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from agent_core import memory
+from agent_core.answers import answer
+from agent_core.aws import client
+from agent_core.lex import close, parse_event
+from agent_core.limits import LEX_MAX_MESSAGE_CHARS
+from agent_core.observability import MetricUnit, count_by, powertools
+from agent_core.text import clean_model_text, clean_user_text
+
+logger, metrics = powertools("fulfilment")
+STATE_MACHINE_ARN = os.environ["STATE_MACHINE_ARN"]
+TURN_BUDGET_SECONDS = float(os.environ.get("TURN_BUDGET_SECONDS", "25"))
+# The execution ends itself within the turn budget; the read timeout only guards against a hang.
+SFN = client("stepfunctions", read_timeout=TURN_BUDGET_SECONDS + 2, max_attempts=1)
+FALLBACK_OUTCOMES = {"no_tool", "refused", "clarify", "partial", "max_iterations", "error", "too_slow", "not_run"}
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    answer: str
+    outcome: str
+    output: dict[str, Any]
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    lex_event = parse_event(event)
+    if lex_event is None:
+        logger.warning("not a Lex V2 event", extra={"event_type": type(event).__name__})
+        count_by(metrics, "Fallbacks", "reason", "bad_request")
+        return close(answer("bad_request"), {})
+    attributes = dict(lex_event.sessionState.sessionAttributes)
+    intent_name = lex_event.sessionState.intent.name
+    logger.append_keys(session_id=lex_event.sessionId[:100] or None)
+
+    question = clean_user_text(lex_event.inputTranscript)
+    if not question:
+        count_by(metrics, "Fallbacks", "reason", "empty_question")
+        return close(answer("empty_question"), attributes, intent_name)
+
+    history = memory.read_history(attributes.get(memory.SESSION_ATTRIBUTE))
+    result = run_turn(question, history, lex_event.sessionId)
+    attributes[memory.SESSION_ATTRIBUTE] = memory.to_attribute(memory.remember(history, question, result.answer))
+    return close(result.answer, attributes, intent_name)
+
+
+def run_turn(question: str, history: list[memory.Turn], session_id: str) -> TurnResult:
+    name = execution_name(session_id)
+    logger.set_correlation_id(name)
+    payload = {"question": question, "history": history, "session_id": session_id[:100]}
+    logger.info("turn started", extra={"question_chars": len(question), "history_turns": len(history)})
+    logger.debug("question", extra={"question": question})
+    started = time.perf_counter()
+    try:
+        response = _start(name, payload)
+    except Exception as error:  # noqa: BLE001 - any SDK failure must end in a polite answer
+        logger.warning("execution not started", extra={"error": type(error).__name__})
+        return _finish(TurnResult(answer("error"), "not_run", {}), started)
+    status = response.get("status")
+    if status == "SUCCEEDED":
+        return _finish(_read_output(response.get("output")), started)
+    logger.warning("execution did not succeed", extra={"status": status, "error": str(response.get("error"))[:100]})
+    if status == "TIMED_OUT":
+        return _finish(TurnResult(answer("too_slow"), "too_slow", {}), started)
+    return _finish(TurnResult(answer("error"), "error", {}), started)
+
+
+def _start(name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """StartSyncExecution; a throttled request is retried once, only if it failed fast."""
+    from botocore.exceptions import ClientError
+
+    attempt_started = time.monotonic()
+    try:
+        return SFN.start_sync_execution(stateMachineArn=STATE_MACHINE_ARN, name=name, input=json.dumps(payload))
+    except ClientError as error:
+        throttled = error.response.get("Error", {}).get("Code") in {"ThrottlingException", "TooManyRequestsException"}
+        if not throttled or time.monotonic() - attempt_started > 1:
+            raise
+    time.sleep(0.2)
+    return SFN.start_sync_execution(stateMachineArn=STATE_MACHINE_ARN, name=f"{name}-r", input=json.dumps(payload))
+
+
+def _read_output(raw: Any) -> TurnResult:
+    try:
+        output = json.loads(raw)
+        text = clean_model_text(output["answer"], LEX_MAX_MESSAGE_CHARS)
+    except (TypeError, ValueError, KeyError):
+        logger.warning("execution output unreadable")
+        return TurnResult(answer("error"), "error", {})
+    if not text:
+        return TurnResult(answer("error"), "error", {})
+    return TurnResult(text, str(output.get("outcome", "answered")), output)
+
+
+def _finish(result: TurnResult, started: float) -> TurnResult:
+    elapsed_ms = round((time.perf_counter() - started) * 1000)
+    iterations = result.output.get("iterations")
+    tools = [item.get("tool") for item in result.output.get("tools") or [] if isinstance(item, dict)]
+    logger.info(
+        "turn finished",
+        extra={"outcome": result.outcome, "iterations": iterations, "tools": tools, "elapsed_ms": elapsed_ms},
+    )
+    metrics.add_metric(name="TurnLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
+    if isinstance(iterations, int):
+        metrics.add_metric(name="Iterations", unit=MetricUnit.Count, value=iterations)
+    for tool in tools:
+        count_by(metrics, "ToolUsed", "tool", str(tool))
+    count_by(metrics, "TurnOutcome", "outcome", result.outcome)
+    if result.outcome in FALLBACK_OUTCOMES:
+        count_by(metrics, "Fallbacks", "reason", result.outcome)
+    return result
+
+
+def execution_name(session_id: str) -> str:
+    """Unique, readable in the console, and within Step Functions' 80-character name rules."""
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "", session_id)[:40] or "turn"
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"

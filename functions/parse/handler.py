@@ -1,0 +1,68 @@
+"""Parse: the planner's raw text in, validated tool calls out (or no tool, or a clarifying question).
+
+Event: ``{"plan_text", "turn": {"question", "history", ...}, "observations", "correlation"}``.
+Result: ``{"outcome": "call_tools" | "no_tool" | "clarify" | "nothing_new", "selected", "rejected",
+"calls": [{"tool", "id", "function", "payload"}], "message"}``; ``function`` is the ARN of the Lambda
+that serves the tool, from ``TOOL_FUNCTIONS`` (a JSON map of function name to ARN).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from agent_core import interpreting, memory, planning, registry
+from agent_core.observability import MetricUnit, bind_correlation, count_by, powertools
+
+logger, metrics = powertools("parse")
+TOOL_FUNCTIONS: dict[str, str] = json.loads(os.environ["TOOL_FUNCTIONS"])
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    bind_correlation(logger, event)
+    question, history = memory.turn_input(event)
+    done = [(o.tool, o.id) for o in interpreting.read_observations(event.get("observations"))]
+    plan = planning.plan_calls(
+        plan_text=str(event.get("plan_text") or ""),
+        question=question,
+        earlier_user_texts=memory.user_texts(history),
+        already_called=done,
+    )
+    calls = []
+    for call in plan.calls:
+        function = registry.tool(call.tool).function
+        calls.append(
+            {
+                "tool": call.tool,
+                "id": call.id,
+                "id_source": call.id_source,
+                "function": TOOL_FUNCTIONS[function],
+                "payload": {"tool": call.tool, "arguments": {call.argument: call.id}},
+            }
+        )
+    for name in plan.selected:
+        count_by(metrics, "ToolSelected", "tool", name)
+    count_by(metrics, "PlanOutcome", "outcome", plan.outcome)
+    if plan.rejected:
+        metrics.add_metric(name="UnknownToolNames", unit=MetricUnit.Count, value=len(plan.rejected))
+    logger.info(
+        "plan parsed",
+        extra={
+            "outcome": plan.outcome,
+            "selected": plan.selected,
+            "rejected": plan.rejected[:5],
+            "calls": [f"{c.tool}:{c.id}" for c in plan.calls],
+        },
+    )
+    return {
+        "outcome": plan.outcome,
+        "selected": plan.selected,
+        "rejected": plan.rejected,
+        "calls": calls,
+        "message": plan.message,
+    }

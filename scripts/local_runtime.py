@@ -1,0 +1,638 @@
+"""Run the agent on this machine, with no AWS account: the real state machine and the real handlers.
+
+- ``statemachine/agent.asl.json`` is rendered with the same placeholder names Terraform fills in, and
+  executed by moto's ASL interpreter as an Express state machine.
+- Every Task's Lambda runs in-process: moto's Lambda invoke is routed to the function's handler,
+  loaded from ``functions/<name>/handler.py`` with that function's environment, as in its own
+  container (one invocation at a time per function, as one Lambda instance would).
+- DynamoDB is moto's, seeded from ``data/sample_store.json``.
+- The fulfilment handler is called with a Lex V2 event, and its ``StartSyncExecution`` call is served
+  by moto (which lacks that API; ``_start_sync_execution`` adds it).
+
+Defaults for the state machine's settings are read from ``terraform/variables.tf``, so a local run
+and a deployment behave alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime
+import importlib.util
+import io
+import itertools
+import json
+import logging
+import os
+import re
+import sys
+import threading
+import time
+import traceback
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TextIO
+
+REPO = Path(__file__).resolve().parents[1]
+FUNCTIONS_DIR = REPO / "functions"
+if str(FUNCTIONS_DIR) not in sys.path:
+    sys.path.insert(0, str(FUNCTIONS_DIR))
+
+from agent_core import answers, registry  # noqa: E402
+from agent_core.model import Backend, RecordingBackend  # noqa: E402
+
+ASL_PATH = REPO / "statemachine" / "agent.asl.json"
+SAMPLE_DATA_PATH = REPO / "data" / "sample_store.json"
+VARIABLES_PATH = REPO / "terraform" / "variables.tf"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+NAME_PREFIX = "support-agent"
+STATE_MACHINE_NAME = f"{NAME_PREFIX}-turn"
+CORE_FUNCTIONS = ("llm", "parse", "fulfilment")
+# State machine settings that are Terraform variables; their defaults come from variables.tf.
+SETTINGS = (
+    "max_iterations",
+    "turn_budget_seconds",
+    "llm_task_timeout_seconds",
+    "parse_task_timeout_seconds",
+    "tool_task_timeout_seconds",
+    "model_timeout_seconds",
+    "llm_payload_format",
+)
+_ACTIVE = threading.Lock()  # moto and the patches below are process-wide: one local agent at a time
+
+
+# ---------------------------------------------------------------- settings and templates
+
+
+@cache
+def terraform_defaults() -> dict[str, Any]:
+    """Variable defaults from ``terraform/variables.tf``."""
+    import hcl2
+
+    with VARIABLES_PATH.open(encoding="utf-8") as handle:
+        document = hcl2.load(handle)
+    defaults = {}
+    for block in document.get("variable", []):
+        for quoted_name, body in block.items():
+            if "default" in body:
+                value = body["default"]
+                if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+                    value = json.loads(value)
+                defaults[quoted_name.strip('"')] = value
+    return defaults
+
+
+_TEMPLATE_TOKEN = re.compile(r"\$\$\{|%%\{|\$\{([^}]*)\}|%\{")
+
+
+def render_template(text: str, values: dict[str, Any]) -> str:
+    """Terraform ``templatefile()`` for what the ASL may use: ``${name}`` and the ``$${`` escape.
+
+    Directives (``%{ ... }``) and expressions other than a plain name are refused, so the ASL stays
+    renderable by both this function and Terraform; a test renders it with both and compares.
+    """
+
+    def substitute(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token == "$${":
+            return "${"
+        if token == "%%{":
+            return "%{"
+        if token == "%{":
+            raise ValueError("template directives (%{...}) are not supported in the ASL")
+        name = match.group(1).strip()
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+            raise ValueError(f"only plain names may be interpolated, not ${{{name}}}")
+        if name not in values:
+            raise KeyError(f"the ASL uses ${{{name}}} but no value was given for it")
+        return str(values[name])
+
+    return _TEMPLATE_TOKEN.sub(substitute, text)
+
+
+def placeholders(text: str) -> set[str]:
+    return {match.group(1).strip() for match in _TEMPLATE_TOKEN.finditer(text) if match.group(1)}
+
+
+def json_string_content(text: str) -> str:
+    """``text`` escaped to sit between the quotes of a JSON string (Terraform does the same)."""
+    return json.dumps(text)[1:-1]
+
+
+def state_machine_values(settings: dict[str, Any], function_arns: dict[str, str]) -> dict[str, Any]:
+    """Every placeholder of the ASL, by name: the values Terraform passes to ``templatefile()``."""
+    return {
+        "llm_function_arn": function_arns["llm"],
+        "parse_function_arn": function_arns["parse"],
+        "max_iterations": settings["max_iterations"],
+        "turn_budget_seconds": settings["turn_budget_seconds"],
+        "llm_task_timeout_seconds": settings["llm_task_timeout_seconds"],
+        "parse_task_timeout_seconds": settings["parse_task_timeout_seconds"],
+        "tool_task_timeout_seconds": settings["tool_task_timeout_seconds"],
+        "answer_error": json_string_content(answers.answer("error")),
+        "answer_too_slow": json_string_content(answers.answer("too_slow")),
+    }
+
+
+def sample_items(table: str) -> list[dict[str, dict[str, str]]]:
+    """The sample records of ``table`` as DynamoDB items, converted as Terraform converts them."""
+    data = json.loads(SAMPLE_DATA_PATH.read_text(encoding="utf-8"))["tables"][table]
+    numeric = set(data.get("numeric_attributes", []))
+    return [
+        {
+            name: ({"N": str(value)} if name in numeric else {"S": str(value)})
+            for name, value in record.items()
+            if value is not None
+        }
+        for record in data["items"]
+    ]
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class ToolUse:
+    name: str
+    args: dict[str, str]
+    ok: bool
+    status: str
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str
+    response: dict[str, Any]
+    output: dict[str, Any]
+    status: str
+    states: list[str]
+    tools: list[ToolUse]
+    iterations: int
+    llm_calls: int
+    elapsed_ms: int
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """The ``chat.py --json`` line for this turn."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "tools": [{"name": t.name, "args": t.args, "ok": t.ok, "status": t.status} for t in self.tools],
+            "states": self.states,
+            "iterations": self.iterations,
+            "llm_calls": self.llm_calls,
+            "elapsed_ms": self.elapsed_ms,
+            "outcome": self.output.get("outcome", self.status.lower()),
+            "failures": self.failures,
+        }
+
+
+@dataclass
+class Session:
+    id: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+class LambdaContext:
+    """What the Lambda runtime passes as ``context``."""
+
+    def __init__(self, function_name: str, timeout_seconds: int, memory_mb: int) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class LocalFunction:
+    name: str  # folder in functions/
+    function_name: str  # deployed name
+    module: ModuleType
+    timeout_seconds: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def invoke(self, event: Any) -> Any:
+        with self.lock:
+            return self.module.lambda_handler(event, LambdaContext(self.function_name, self.timeout_seconds, 256))
+
+
+# ---------------------------------------------------------------- the local agent
+
+
+class LocalAgent:
+    """The deployed system, on this machine.
+
+    ``llm``: ``offline``, ``replay:PATH``, ``sagemaker:ENDPOINT`` or a ``Backend`` object (tests use
+    that to inject faults). ``log_sink``: where the functions' logs and metrics go (none by default).
+    """
+
+    _instances = itertools.count()
+
+    def __init__(
+        self,
+        llm: str | Backend = "offline",
+        *,
+        max_iterations: int | None = None,
+        settings: dict[str, Any] | None = None,
+        record_path: str | Path | None = None,
+        log_sink: TextIO | None = None,
+        function_wrappers: dict[str, Callable[[Callable[[Any], Any]], Callable[[Any], Any]]] | None = None,
+    ) -> None:
+        self.settings = {name: terraform_defaults()[name] for name in SETTINGS}
+        self.settings.update(settings or {})
+        if max_iterations is not None:
+            self.settings["max_iterations"] = max_iterations
+        self.llm = llm
+        self.record_path = Path(record_path) if record_path else None
+        self.log_sink = log_sink
+        self.function_wrappers = function_wrappers or {}
+        self.functions: dict[str, LocalFunction] = {}
+        self.executions: list[Any] = []
+        self.model_label = ""
+        self._id = next(self._instances)
+        self._stack = contextlib.ExitStack()
+
+    # -------------------------------------------------------- lifecycle
+
+    def __enter__(self) -> LocalAgent:
+        if not _ACTIVE.acquire(blocking=False):
+            raise RuntimeError("one LocalAgent at a time: moto and the Lambda routing are process-wide")
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            _ACTIVE.release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._stack.close()
+        finally:
+            _ACTIVE.release()
+
+    def _start(self) -> None:
+        from unittest import mock
+
+        from moto import mock_aws
+        from moto.awslambda_simple.models import LambdaSimpleBackend
+        from moto.stepfunctions.responses import StepFunctionResponse
+
+        logging.getLogger("moto").setLevel(logging.CRITICAL)
+        injected_backend = self._model_backend()
+        passthrough = ["sagemaker-runtime"] if isinstance(self.llm, str) and self.llm.startswith("sagemaker:") else []
+        self._stack.enter_context(mock.patch.dict(os.environ, self._common_env()))
+        self._stack.enter_context(
+            mock_aws(
+                config={
+                    "stepfunctions": {"execute_state_machine": True},
+                    "lambda": {"use_docker": False},
+                    "core": {"passthrough": {"services": passthrough}},
+                }
+            )
+        )
+        self._stack.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", self._route_invoke()))
+        self._stack.enter_context(
+            mock.patch.object(StepFunctionResponse, "start_sync_execution", self._sync_execution(), create=True)
+        )
+        self._stack.enter_context(_sync_endpoint_routed())
+
+        import boto3
+
+        self._iam = boto3.client("iam", region_name=REGION)
+        self._lambda = boto3.client("lambda", region_name=REGION)
+        self._sfn = boto3.client("stepfunctions", region_name=REGION)
+        self._role_arn = self._iam.create_role(RoleName=f"{NAME_PREFIX}-local", AssumeRolePolicyDocument="{}")["Role"][
+            "Arn"
+        ]
+
+        table_names = self._create_tables()
+        arns = {}
+        for tool in registry.tools():
+            arns[tool.function] = self._deploy(
+                tool.function, {"TABLE_NAME": table_names[tool.table]}, self.settings["tool_task_timeout_seconds"]
+            )
+        arns["llm"] = self._deploy("llm", self._llm_env(), self.settings["llm_task_timeout_seconds"])
+        if injected_backend is not None:
+            self.functions["llm"].module._BACKEND = injected_backend  # the one seam: see _model_backend
+        self.model_label = self.functions["llm"].module._backend().label
+        tool_functions = {tool.function: arns[tool.function] for tool in registry.tools()}
+        arns["parse"] = self._deploy(
+            "parse", {"TOOL_FUNCTIONS": json.dumps(tool_functions)}, self.settings["parse_task_timeout_seconds"]
+        )
+        definition = render_template(ASL_PATH.read_text(encoding="utf-8"), state_machine_values(self.settings, arns))
+        self.state_machine_arn = self._sfn.create_state_machine(
+            name=STATE_MACHINE_NAME, definition=definition, roleArn=self._role_arn, type="EXPRESS"
+        )["stateMachineArn"]
+        self._deploy(
+            "fulfilment",
+            {
+                "STATE_MACHINE_ARN": self.state_machine_arn,
+                "TURN_BUDGET_SECONDS": str(self.settings["turn_budget_seconds"]),
+            },
+            self.settings["turn_budget_seconds"] + 3,
+        )
+
+    def _common_env(self) -> dict[str, str]:
+        logging_on = self.log_sink is not None
+        return {
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "POWERTOOLS_METRICS_NAMESPACE": "SupportAgent",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO") if logging_on else "CRITICAL",
+            "POWERTOOLS_METRICS_DISABLED": "false" if logging_on else "true",
+        }
+
+    def _llm_env(self) -> dict[str, str]:
+        env = {
+            "LLM_BACKEND": "offline",
+            "LLM_PAYLOAD_FORMAT": str(self.settings["llm_payload_format"]),
+            "LLM_TIMEOUT_SECONDS": str(self.settings["model_timeout_seconds"]),
+        }
+        if isinstance(self.llm, str) and self.llm.startswith("replay:"):
+            env.update(LLM_BACKEND="replay", LLM_CASSETTE_PATH=str(Path(self.llm.split(":", 1)[1]).resolve()))
+        elif isinstance(self.llm, str) and self.llm.startswith("sagemaker:"):
+            env.update(LLM_BACKEND="sagemaker", LLM_ENDPOINT_NAME=self.llm.split(":", 1)[1])
+        elif not isinstance(self.llm, str):
+            env.update(LLM_BACKEND="injected")
+        elif self.llm != "offline":
+            raise ValueError(f"--llm must be offline, replay:PATH or sagemaker:ENDPOINT, not {self.llm!r}")
+        if self.record_path:
+            env["LLM_RECORD_PATH"] = str(self.record_path.resolve())
+        return env
+
+    def _model_backend(self) -> Backend | None:
+        """A backend the runtime must build itself, or None to let the LLM handler build its own.
+
+        A real endpoint needs real credentials, and moto replaces them while it runs; so the client
+        is made here, before moto starts, and its service is let through moto.
+        """
+        backend: Backend | None = None
+        if not isinstance(self.llm, str):
+            backend = self.llm
+        elif self.llm.startswith("sagemaker:"):
+            import botocore.session
+
+            from agent_core.model import PAYLOAD_FORMATS, SageMakerBackend
+
+            session = botocore.session.get_session()
+            if session.get_credentials() is None:
+                raise RuntimeError("--llm sagemaker:ENDPOINT needs AWS credentials (none were found)")
+            backend = SageMakerBackend(
+                self.llm.split(":", 1)[1], PAYLOAD_FORMATS[str(self.settings["llm_payload_format"])], session=session
+            )
+        if backend is not None and self.record_path:
+            backend = RecordingBackend(backend, self.record_path)
+        return backend
+
+    def _create_tables(self) -> dict[str, str]:
+        import boto3
+
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        names = {}
+        for tool in registry.tools():
+            if tool.table is None or tool.table in names:
+                continue
+            name = f"{NAME_PREFIX}-{tool.table}"
+            dynamodb.create_table(
+                TableName=name,
+                KeySchema=[{"AttributeName": tool.argument, "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": tool.argument, "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            for item in sample_items(tool.table):
+                dynamodb.put_item(TableName=name, Item=item)
+            names[tool.table] = name
+        return names
+
+    def _deploy(self, folder: str, env: dict[str, str], timeout_seconds: int) -> str:
+        """Create the function in moto and load its handler with its own environment."""
+        from unittest import mock
+
+        function_name = f"{NAME_PREFIX}-{folder.replace('_', '-')}"
+        module_name = f"_local{self._id}_{folder}_handler"
+        spec = importlib.util.spec_from_file_location(module_name, FUNCTIONS_DIR / folder / "handler.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        self._stack.callback(sys.modules.pop, module_name, None)
+        with mock.patch.dict(os.environ, env):
+            spec.loader.exec_module(module)
+        if self.log_sink is not None:
+            module.logger.registered_handler.setStream(self.log_sink)
+        self.functions[folder] = LocalFunction(folder, function_name, module, int(timeout_seconds))
+        response = self._lambda.create_function(
+            FunctionName=function_name,
+            Runtime="python3.13",
+            Role=self._role_arn,
+            Handler=f"{folder}.handler.lambda_handler",
+            Code={"ZipFile": _empty_zip()},
+            Timeout=int(timeout_seconds),
+            Architectures=["arm64"],
+            Environment={"Variables": env},
+        )
+        return response["FunctionArn"]
+
+    # -------------------------------------------------------- moto patches
+
+    def _route_invoke(self) -> Callable[..., bytes]:
+        by_name = self.functions
+        wrappers = self.function_wrappers
+
+        def invoke(
+            backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
+        ) -> bytes:
+            deployed = backend.get_function(function_name, qualifier).function_name
+            function = next(f for f in by_name.values() if f.function_name == deployed)
+            call = wrappers.get(function.name, lambda inner: inner)(function.invoke)
+            event = json.loads(body) if body else {}
+            try:
+                result = call(event)
+            except Exception as error:  # noqa: BLE001 - the Lambda runtime reports any error as a payload
+                response_headers["x-amz-function-error"] = "Unhandled"
+                result = {
+                    "errorType": type(error).__name__,
+                    "errorMessage": str(error),
+                    "stackTrace": traceback.format_tb(error.__traceback__),
+                }
+            return json.dumps(result).encode("utf-8")
+
+        return invoke
+
+    def _sync_execution(self) -> Callable[[Any], str]:
+        executions = self.executions
+
+        def start_sync_execution(response: Any) -> str:
+            from moto.stepfunctions.parser.backend.execution import SyncExecution
+
+            backend = response.stepfunction_backend
+            state_machine = backend.describe_state_machine(response._get_param("stateMachineArn"))
+            name = response._get_param("name") or uuid.uuid4().hex
+            snapshot = copy.deepcopy(
+                state_machine, {id(state_machine.executions): [], id(state_machine.backend): state_machine.backend}
+            )
+            execution = SyncExecution(
+                name=name,
+                sm_type=snapshot.sm_type,
+                role_arn=snapshot.roleArn,
+                exec_arn=f"arn:aws:states:{backend.region_name}:{backend.account_id}:express:{state_machine.name}:{name}:{uuid.uuid4()}",
+                account_id=backend.account_id,
+                region_name=backend.region_name,
+                state_machine=snapshot,
+                start_date=datetime.datetime.now(tz=datetime.UTC),
+                cloud_watch_logging_session=None,
+                input_data=response._get_param("input") or "{}",
+                trace_header=None,
+                activity_store={},
+            )
+            executions.append(execution)
+            execution.start()  # runs to the end: Express synchronous executions return when done
+            return json.dumps(execution.to_start_sync_execution_output(), default=_timestamp)
+
+        return start_sync_execution
+
+    # -------------------------------------------------------- talking to the agent
+
+    def session(self) -> Session:
+        return Session(id=f"local-{uuid.uuid4().hex[:12]}")
+
+    def ask(self, session: Session, text: Any) -> Turn:
+        """One Lex turn: build the Lex V2 event, call the fulfilment handler, read what happened."""
+        event = lex_event(session.id, text, session.attributes)
+        before = len(self.executions)
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(self.log_sink) if self.log_sink is not None else contextlib.nullcontext():
+            response = self.functions["fulfilment"].invoke(event)
+        elapsed_ms = round((time.perf_counter() - started) * 1000)
+        session.attributes = dict(response["sessionState"]["sessionAttributes"])
+        answer = response["messages"][0]["content"]
+        new = self.executions[before:]
+        if not new:
+            return Turn(str(text), answer, response, {}, "NOT_RUN", [], [], 0, 0, elapsed_ms)
+        return self._describe(new[-1], str(text), answer, response, elapsed_ms)
+
+    def _describe(self, execution: Any, question: str, answer: str, response: dict[str, Any], elapsed_ms: int) -> Turn:
+        events = execution.to_history_output()["events"]
+        states = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+        llm_calls = 0
+        failures = []
+        for event in events:
+            details = event.get("taskSucceededEventDetails")
+            if details:
+                payload = json.loads(details.get("output") or "{}").get("Payload")
+                if isinstance(payload, dict) and isinstance(payload.get("model_calls"), int):
+                    llm_calls += payload["model_calls"]
+            failed = event.get("taskFailedEventDetails") or event.get("taskTimedOutEventDetails")
+            if failed:
+                failures.append(f"{failed.get('error')}: {_cause_message(failed.get('cause'))}")
+        status = execution.sync_execution_status.value if execution.sync_execution_status else "UNKNOWN"
+        output = json.loads(json.dumps(execution.output)) if status == "SUCCEEDED" and execution.output else {}
+        if status != "SUCCEEDED":
+            failures.append(f"execution {status}: {execution.error or ''} {_cause_message(execution.cause)}".strip())
+        tools = [
+            ToolUse(
+                name=item.get("tool", ""),
+                args={registry.tool(item["tool"]).argument: item.get("id", "")}
+                if item.get("tool") in {t.name for t in registry.tools()}
+                else {},
+                ok=item.get("status") in ("found", "not_found"),
+                status=item.get("status", ""),
+            )
+            for item in output.get("tools") or []
+            if isinstance(item, dict)
+        ]
+        return Turn(
+            question,
+            answer,
+            response,
+            output,
+            status,
+            states,
+            tools,
+            int(output.get("iterations") or 0),
+            llm_calls,
+            elapsed_ms,
+            failures,
+        )
+
+
+def lex_event(session_id: str, text: Any, attributes: dict[str, str]) -> dict[str, Any]:
+    """The event Lex V2 sends a FallbackIntent fulfilment code hook."""
+    intent = {"name": "FallbackIntent", "slots": {}, "state": "ReadyForFulfillment", "confirmationState": "None"}
+    return {
+        "messageVersion": "1.0",
+        "invocationSource": "FulfillmentCodeHook",
+        "inputMode": "Text",
+        "responseContentType": "text/plain; charset=utf-8",
+        "sessionId": session_id,
+        "inputTranscript": text,
+        "bot": {
+            "id": "LOCALBOT00",
+            "name": f"{NAME_PREFIX}-bot",
+            "aliasId": "TSTALIASID",
+            "aliasName": "TestBotAlias",
+            "localeId": "en_US",
+            "version": "DRAFT",
+        },
+        "interpretations": [{"intent": intent, "interpretationSource": "Lex"}],
+        "requestAttributes": {},
+        "sessionState": {
+            "sessionAttributes": dict(attributes),
+            "activeContexts": [],
+            "intent": intent,
+            "originatingRequestId": str(uuid.uuid4()),
+        },
+        "transcriptions": [],
+    }
+
+
+@contextlib.contextmanager
+def _sync_endpoint_routed() -> Iterator[None]:
+    """Route ``sync-states.<region>.amazonaws.com`` (StartSyncExecution's host) to moto's Step Functions."""
+    from moto import backend_index
+    from moto.stepfunctions import urls
+
+    pattern = r"https?://sync-states\.(.+)\.amazonaws.com"
+    backend_index.backend_url_patterns.insert(0, ("stepfunctions", re.compile(pattern)))
+    urls.url_bases.append(pattern)
+    try:
+        yield
+    finally:
+        backend_index.backend_url_patterns.pop(0)
+        urls.url_bases.remove(pattern)
+
+
+def _cause_message(cause: Any) -> str:
+    try:
+        parsed = json.loads(cause)
+        return str(parsed.get("errorMessage", cause))[:300]
+    except (TypeError, ValueError, AttributeError):
+        return str(cause or "")[:300]
+
+
+def _timestamp(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    raise TypeError(type(value).__name__)
+
+
+@cache
+def _empty_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "# the local runtime runs functions/<name>/handler.py in-process\n")
+    return buffer.getvalue()
