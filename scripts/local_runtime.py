@@ -154,6 +154,26 @@ def sample_items(table: str) -> list[dict[str, dict[str, str]]]:
     ]
 
 
+def create_sample_tables(dynamodb: Any) -> dict[str, str]:
+    """One table per tool that names one, keyed by the tool's argument, seeded with the sample data.
+    Returns the table names by table."""
+    names: dict[str, str] = {}
+    for tool in registry.tools():
+        if tool.table is None or tool.table in names:
+            continue
+        name = f"{NAME_PREFIX}-{tool.table}"
+        dynamodb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": tool.argument, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": tool.argument, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for item in sample_items(tool.table):
+            dynamodb.put_item(TableName=name, Item=item)
+        names[tool.table] = name
+    return names
+
+
 # ---------------------------------------------------------------- results
 
 
@@ -320,7 +340,7 @@ class LocalAgent:
             "Arn"
         ]
 
-        table_names = self._create_tables()
+        table_names = create_sample_tables(boto3.client("dynamodb", region_name=REGION))
         arns = {}
         for tool in registry.tools():
             arns[tool.function] = self._deploy(
@@ -399,39 +419,11 @@ class LocalAgent:
             backend = RecordingBackend(backend, self.record_path)
         return backend
 
-    def _create_tables(self) -> dict[str, str]:
-        import boto3
-
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        names = {}
-        for tool in registry.tools():
-            if tool.table is None or tool.table in names:
-                continue
-            name = f"{NAME_PREFIX}-{tool.table}"
-            dynamodb.create_table(
-                TableName=name,
-                KeySchema=[{"AttributeName": tool.argument, "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": tool.argument, "AttributeType": "S"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
-            for item in sample_items(tool.table):
-                dynamodb.put_item(TableName=name, Item=item)
-            names[tool.table] = name
-        return names
-
     def _deploy(self, folder: str, env: dict[str, str], timeout_seconds: int) -> str:
         """Create the function in moto and load its handler with its own environment."""
-        from unittest import mock
-
         function_name = f"{NAME_PREFIX}-{folder.replace('_', '-')}"
-        module_name = f"_local{self._id}_{folder}_handler"
-        spec = importlib.util.spec_from_file_location(module_name, FUNCTIONS_DIR / folder / "handler.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        self._stack.callback(sys.modules.pop, module_name, None)
-        with mock.patch.dict(os.environ, env):
-            spec.loader.exec_module(module)
+        module = load_handler(folder, env, f"_local{self._id}_{folder}_handler")
+        self._stack.callback(sys.modules.pop, module.__name__, None)
         if self.log_sink is not None:
             module.logger.registered_handler.setStream(self.log_sink)
         self.functions[folder] = LocalFunction(folder, function_name, module, int(timeout_seconds))
@@ -568,6 +560,20 @@ class LocalAgent:
             elapsed_ms,
             failures,
         )
+
+
+def load_handler(folder: str, env: dict[str, str], module_name: str) -> ModuleType:
+    """Import ``functions/<folder>/handler.py`` as a fresh module, as a new Lambda instance would:
+    its module-level code (settings, clients) runs with ``env`` set."""
+    from unittest import mock
+
+    spec = importlib.util.spec_from_file_location(module_name, FUNCTIONS_DIR / folder / "handler.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses look their module up while the class is built
+    with mock.patch.dict(os.environ, env):
+        spec.loader.exec_module(module)
+    return module
 
 
 def lex_event(session_id: str, text: Any, attributes: dict[str, str]) -> dict[str, Any]:

@@ -175,21 +175,21 @@ def _unknown_ids(question: str, records: tuple[str, ...] | list[str]) -> bool:
 
 
 def _quote_records(query: str, records: list[str]) -> str:
-    """The records' opening sentence plus the sentence that best matches the question, per record."""
+    """Per record: its opening sentence and the sentence that best matches the question."""
     wanted = set(_tokens(query))
     parts: list[str] = []
     for record in records:
         sentences = [s.strip() for s in re.split(r"(?<=\.)\s+", record) if s.strip()]
         if not sentences:
             continue
-        chosen = [sentences[0]]
         rest = sorted(
             ((len(wanted & set(_tokens(s))), i) for i, s in enumerate(sentences[1:], start=1)),
             key=lambda pair: (-pair[0], pair[1]),
         )
         if rest and rest[0][0] > 0:
-            chosen.append(sentences[rest[0][1]])
-        parts.append(" ".join(chosen))
+            parts.append(f"{sentences[0]} {sentences[rest[0][1]]}")
+        else:  # nothing in particular was asked for: the whole record
+            parts.append(" ".join(sentences))
     return " ".join(parts)
 
 

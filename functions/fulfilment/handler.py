@@ -42,6 +42,7 @@ class TurnResult:
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    metrics.add_metric(name="Turns", unit=MetricUnit.Count, value=1)
     lex_event = parse_event(event)
     if lex_event is None:
         logger.warning("not a Lex V2 event", extra={"event_type": type(event).__name__})

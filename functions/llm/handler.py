@@ -119,6 +119,7 @@ OPERATIONS = {"planner": plan, "interpreter": interpret}
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     bind_correlation(logger, event)
+    metrics.add_metric(name="Invocations", unit=MetricUnit.Count, value=1)
     operation = OPERATIONS.get(event.get("prompt", ""))
     if operation is None:
         raise PromptError(f"no operation for prompt {event.get('prompt')!r}; use one of {sorted(OPERATIONS)}")

@@ -45,6 +45,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 "payload": {"tool": call.tool, "arguments": {call.argument: call.id}},
             }
         )
+    metrics.add_metric(name="ToolCallsPlanned", unit=MetricUnit.Count, value=len(calls))
     for name in plan.selected:
         count_by(metrics, "ToolSelected", "tool", name)
     count_by(metrics, "PlanOutcome", "outcome", plan.outcome)

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from agent_core.model import CassetteMiss, save_cassette
+from agent_core.prompts import PromptError
+
+
+@pytest.fixture
+def handler(load):
+    return load("llm", LLM_BACKEND="offline", LLM_TIMEOUT_SECONDS="8")
+
+
+def now_turn(event, seconds_ago=0.0):
+    started = datetime.now(UTC) - timedelta(seconds=seconds_ago)
+    event["turn"]["started_at"] = started.isoformat()
+    return event
+
+
+def test_planner_returns_the_raw_model_text(handler, event, context):
+    result = handler.lambda_handler(now_turn(event("llm", "planner")), context)
+    assert result["prompt"] == "planner"
+    assert result["text"] == "order_status"
+    assert result["model_calls"] == 1
+    assert result["model"].startswith("offline stand-in")
+
+
+def test_interpreter_answers_from_the_records(handler, event, context):
+    result = handler.lambda_handler(now_turn(event("llm", "interpreter")), context)
+    assert result["decision"] == "answer"
+    assert "Organic Handsoap" in result["answer"]
+    assert result["model_calls"] == 1
+    assert result["observations"][0]["status"] == "found"
+    assert "Organic Handsoap" in result["fallback_answer"]
+
+
+def test_interpreter_does_not_call_the_model_for_records_not_found(handler, event, context):
+    payload = now_turn(event("llm", "interpreter"))
+    payload["tool_results"][0]["result"]["payload"] = {
+        "tool": "order_status",
+        "id": "123456",
+        "status": "not_found",
+        "observation": "I could not find order 123456. Please check your order id.",
+    }
+    result = handler.lambda_handler(payload, context)
+    assert result["model_calls"] == 0
+    assert result["answer"] == "I could not find order 123456. Please check your order id."
+
+
+def test_unknown_prompt_is_a_clear_error(handler, context):
+    with pytest.raises(PromptError, match="no operation for prompt 'summariser'"):
+        handler.lambda_handler({"prompt": "summariser"}, context)
+
+
+def test_no_model_call_when_the_turn_budget_is_spent(handler, event, context):
+    spent = now_turn(event("llm", "planner"), seconds_ago=24)
+    with pytest.raises(handler.TurnBudgetExhausted):
+        handler.lambda_handler(spent, context)
+
+
+def test_model_timeout_shrinks_to_the_time_left(handler, event, context):
+    assert handler.model_timeout(now_turn(event("llm", "planner")), context) == pytest.approx(8, abs=0.1)
+    assert handler.model_timeout(now_turn(event("llm", "planner"), seconds_ago=20), context) == pytest.approx(
+        25 - 20 - handler.SAFETY_MARGIN_SECONDS, abs=0.2
+    )
+
+
+def test_replay_names_the_prompt_it_does_not_have(load, event, context, tmp_path):
+    cassette = tmp_path / "empty.json"
+    save_cassette(cassette, [], source="test")
+    handler = load("llm", LLM_BACKEND="replay", LLM_CASSETTE_PATH=str(cassette))
+    with pytest.raises(CassetteMiss, match=r"has no response for prompt 'planner' \(sha256 [0-9a-f]{12}"):
+        handler.lambda_handler(now_turn(event("llm", "planner")), context)
+
+
+def test_replay_returns_the_recorded_response(load, event, context, tmp_path):
+    recorder = load("llm", LLM_BACKEND="offline", LLM_RECORD_PATH=str(tmp_path / "c.json"))
+    recorded = recorder.lambda_handler(now_turn(event("llm", "planner")), context)
+    document = json.loads((tmp_path / "c.json").read_text())
+    assert document["interactions"][0]["prompt_name"] == "planner"
+    document["interactions"][0]["response"] = "Tool: return_status"
+    (tmp_path / "c.json").write_text(json.dumps(document))
+    replayer = load("llm", LLM_BACKEND="replay", LLM_CASSETTE_PATH=str(tmp_path / "c.json"))
+    replayed = replayer.lambda_handler(now_turn(event("llm", "planner")), context)
+    assert recorded["text"] == "order_status"
+    assert replayed["text"] == "Tool: return_status"

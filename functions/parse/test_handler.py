@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+ARNS = {
+    "order_status": "arn:aws:lambda:us-east-1:123456789012:function:support-agent-order-status",
+    "return_status": "arn:aws:lambda:us-east-1:123456789012:function:support-agent-return-status",
+}
+
+
+@pytest.fixture
+def handler(load):
+    return load("parse", TOOL_FUNCTIONS=json.dumps(ARNS))
+
+
+def test_model_alias_becomes_a_call_to_the_serving_lambda(handler, event, context):
+    result = handler.lambda_handler(event("parse", "parse"), context)
+    assert result["outcome"] == "call_tools"
+    assert result["calls"] == [
+        {
+            "tool": "order_status",
+            "id": "123456",
+            "id_source": "this_turn",
+            "function": ARNS["order_status"],
+            "payload": {"tool": "order_status", "arguments": {"order_id": "123456"}},
+        }
+    ]
+
+
+def test_an_id_only_the_model_wrote_is_never_called(handler, event, context):
+    payload = event("parse", "parse")
+    payload["plan_text"] = "order_status 999999"
+    payload["turn"]["question"] = "Has my order shipped?"
+    result = handler.lambda_handler(payload, context)
+    assert result["outcome"] == "clarify"
+    assert result["calls"] == []
+    assert "order number" in result["message"]
+
+
+def test_unknown_tool_names_are_rejected(handler, event, context):
+    payload = event("parse", "parse")
+    payload["plan_text"] = "weather_api"
+    result = handler.lambda_handler(payload, context)
+    assert result["outcome"] == "no_tool"
+    assert result["rejected"] == ["weather_api"]
+    assert result["message"] == "Sorry, I cannot answer that question."
+
+
+def test_calls_already_made_this_turn_are_not_repeated(handler, event, context):
+    payload = event("parse", "parse")
+    payload["observations"] = [{"tool": "order_status", "id": "123456", "status": "found", "text": "Order 123456: x."}]
+    result = handler.lambda_handler(payload, context)
+    assert result["outcome"] == "nothing_new"
+    assert result["calls"] == []

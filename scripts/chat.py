@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Chat with the support agent.
+
+  chat.py "Has order 123456 shipped?" "When will it arrive?"   one session, a turn per argument
+  chat.py                                                        an interactive chat
+  chat.py --conversations data/eval/original_cases.jsonl        each conversation in its own session
+  chat.py --json ...                                             one JSON object per turn
+
+By default the agent runs locally (scripts/local_runtime.py: the real state machine and handlers on
+moto) with the offline stand-in instead of a model. ``--llm replay:PATH`` replays a recorded cassette;
+``--llm sagemaker:ENDPOINT`` calls a real endpoint with your AWS credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from local_runtime import LocalAgent, Session, Turn
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.conversations and args.questions:
+        print("give questions or --conversations, not both", file=sys.stderr)
+        return 2
+    log_sink = Path(args.logs).open("a", encoding="utf-8") if args.logs else None  # noqa: SIM115
+    try:
+        with LocalAgent(
+            args.llm, max_iterations=args.max_iterations, record_path=args.record, log_sink=log_sink
+        ) as agent:
+            if not args.json:
+                print(f"LLM: {agent.model_label}")
+            if args.conversations:
+                for conversation in _conversations(Path(args.conversations)):
+                    _run(agent, agent.session(), conversation, args.json)
+            elif args.questions:
+                _run(agent, agent.session(), args.questions, args.json)
+            else:
+                _run(agent, agent.session(), _typed_questions(), args.json)
+    finally:
+        if log_sink:
+            log_sink.close()
+    return 0
+
+
+def _run(agent: LocalAgent, session: Session, questions: Iterable[str], as_json: bool) -> None:
+    for question in questions:
+        turn = agent.ask(session, question)
+        if as_json:
+            print(json.dumps(turn.summary(), ensure_ascii=False), flush=True)
+        else:
+            _print_turn(turn, agent.model_label, sys.stdout)
+
+
+def _print_turn(turn: Turn, model_label: str, out: TextIO) -> None:
+    stand_in = " [offline stand-in, not a model]" if model_label.startswith("offline") else ""
+    tools = ", ".join(f"{t.name}({', '.join(t.args.values())}) {t.status}" for t in turn.tools) or "none"
+    out.write(f"you>   {turn.question}\n")
+    out.write(f"agent> {turn.answer}\n")
+    out.write(f"       path: {' > '.join(turn.states) or '(state machine not run)'}\n")
+    out.write(
+        f"       tools: {tools} | iterations: {turn.iterations} | LLM calls: {turn.llm_calls}{stand_in}"
+        f" | {turn.elapsed_ms} ms\n"
+    )
+    for failure in turn.failures:
+        out.write(f"       note: {failure}\n")
+    out.write("\n")
+    out.flush()
+
+
+def _typed_questions() -> Iterator[str]:
+    print('Ask about an order or a return (for example "Has order 123456 shipped?"); Ctrl-D or "exit" ends.')
+    while True:
+        try:
+            line = input("you> ")
+        except EOFError:
+            print()
+            return
+        if line.strip().lower() in {"exit", "quit"}:
+            return
+        yield line
+
+
+def _conversations(path: Path) -> Iterator[list[str]]:
+    """The user turns of each conversation in an evaluation data file (see data/eval/README.md)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            yield [turn["user"] for turn in json.loads(line)["turns"]]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("questions", nargs="*", help="questions, asked in order in one session")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per turn")
+    parser.add_argument(
+        "--llm",
+        default="offline",
+        help="offline (default: a deterministic stand-in, not a model), replay:CASSETTE.json or "
+        "sagemaker:ENDPOINT_NAME",
+    )
+    parser.add_argument("--max-iterations", type=int, default=None, help="agent loop limit (default: Terraform's)")
+    parser.add_argument("--conversations", help="a JSONL file of conversations; each runs in its own session")
+    parser.add_argument("--record", help="write every prompt and response to this cassette (for --llm replay:...)")
+    parser.add_argument("--logs", help="append the functions' structured logs and metrics to this file")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Generated parts of README.md, kept true by a test (``tests/test_docs.py``).
+
+  docs.py --write   rewrite the generated sections in README.md
+  docs.py --check   exit 1 when a generated section is out of date
+
+Sections sit between ``<!-- BEGIN GENERATED: name -->`` and ``<!-- END GENERATED: name -->``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+ASL_PATH = REPO / "statemachine" / "agent.asl.json"
+
+_PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
+
+
+def load_asl_for_diagram() -> dict[str, Any]:
+    """The ASL with numbers standing in for its placeholders: the graph does not depend on them."""
+    return json.loads(_PLACEHOLDER.sub("1", ASL_PATH.read_text()))
+
+
+def _condition(rule: dict[str, Any]) -> str:
+    if "And" in rule:
+        return " and ".join(_condition(part) for part in rule["And"])
+    if "Or" in rule:
+        return " or ".join(_condition(part) for part in rule["Or"])
+    if "Not" in rule:
+        return f"not {_condition(rule['Not'])}"
+    variable = rule["Variable"].rsplit(".", 1)[-1]
+    operators = {
+        "StringEquals": "=",
+        "NumericEquals": "=",
+        "NumericLessThan": "<",
+        "NumericLessThanPath": "<",
+        "NumericGreaterThan": ">",
+        "BooleanEquals": "=",
+    }
+    for key, symbol in operators.items():
+        if key in rule:
+            value = rule[key]
+            value = value.rsplit(".", 1)[-1] if key.endswith("Path") else value
+            return f"{variable} {symbol} {value}"
+    return variable
+
+
+def _node(name: str, state: dict[str, Any]) -> str:
+    kind = state["Type"]
+    if kind == "Choice":
+        return f"{name}{{{name}}}"
+    if kind == "Task":
+        return f"{name}[[{name}]]"
+    if state.get("End") or kind in {"Succeed", "Fail"}:
+        return f"{name}([{name}])"
+    return f"{name}[{name}]"
+
+
+def mermaid(asl: dict[str, Any]) -> str:
+    """A Mermaid flowchart of the state machine: Tasks as double boxes, Choices as diamonds,
+    endings as rounded boxes, catches as dotted arrows."""
+    lines = ["flowchart TD", f"    start((start)) --> {asl['StartAt']}"]
+    edges: list[str] = []
+
+    def walk(states: dict[str, Any], indent: str) -> None:
+        for name, state in states.items():
+            if state["Type"] == "Map":
+                processor = state["ItemProcessor"]
+                lines.append(f"{indent}subgraph {name} [{name}: one branch per tool call, in parallel]")
+                lines.append(f"{indent}    direction TB")
+                walk(processor["States"], indent + "    ")
+                lines.append(f"{indent}end")
+            else:
+                lines.append(f"{indent}{_node(name, state)}")
+            if "Next" in state:
+                edges.append(f"    {name} --> {state['Next']}")
+            for choice in state.get("Choices", []):
+                edges.append(f'    {name} -- "{_condition(choice)}" --> {choice["Next"]}')
+            if "Default" in state:
+                edges.append(f'    {name} -- "otherwise" --> {state["Default"]}')
+            for catch in state.get("Catch", []):
+                label = "timeout" if "States.Timeout" in catch["ErrorEquals"] else "error"
+                edges.append(f'    {name} -. "{label}" .-> {catch["Next"]}')
+
+    walk(asl["States"], "    ")
+    return "\n".join(["```mermaid", *lines, *edges, "```"])
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "statemachine": lambda: mermaid(load_asl_for_diagram()),
+}
+
+
+def render(readme: str, sections: dict[str, Callable[[], str]] = SECTIONS) -> str:
+    for name, build in sections.items():
+        pattern = re.compile(
+            rf"(<!-- BEGIN GENERATED: {name} -->\n).*?(<!-- END GENERATED: {name} -->)", flags=re.DOTALL
+        )
+        if not pattern.search(readme):
+            raise SystemExit(f"README.md has no generated section {name!r}")
+        content = build()
+        readme = pattern.sub(lambda match, content=content: f"{match.group(1)}{content}\n{match.group(2)}", readme)
+    return readme
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true")
+    mode.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    current = README.read_text(encoding="utf-8")
+    wanted = render(current)
+    if args.write:
+        README.write_text(wanted, encoding="utf-8")
+        return 0
+    if wanted != current:
+        print("README.md generated sections are out of date: run `make docs`", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Checks a turn against the expectations written in a data file (format: data/eval/README.md).
+
+``expect`` keys (all optional):
+  tools            {tool: [ids]} the lookups the turn must make, exactly ({} = no lookup)
+  answer_contains  phrases the answer must contain (case-insensitive)
+  answer_excludes  phrases the answer must not contain (case-insensitive)
+  answer_equals    the exact answer
+  outcome          the state machine's outcome (answered, refused, no_tool, clarify, ...)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def lookups(summary: dict[str, Any]) -> dict[str, list[str]]:
+    """The ids each tool was called with in a turn (``chat.py --json`` shape)."""
+    made: dict[str, list[str]] = {}
+    for tool in summary.get("tools", []):
+        made.setdefault(tool["name"], []).extend(tool["args"].values())
+    return {name: sorted(ids) for name, ids in made.items()}
+
+
+def problems(expect: dict[str, Any], summary: dict[str, Any]) -> list[str]:
+    """What in ``summary`` does not meet ``expect``; empty when the turn is as expected."""
+    found: list[str] = []
+    answer = summary.get("answer", "")
+    if "tools" in expect:
+        wanted = {name: sorted(ids) for name, ids in expect["tools"].items()}
+        if lookups(summary) != wanted:
+            found.append(f"lookups {lookups(summary)} != expected {wanted}")
+    for phrase in expect.get("answer_contains", []):
+        if phrase.lower() not in answer.lower():
+            found.append(f"answer lacks {phrase!r}")
+    for phrase in expect.get("answer_excludes", []):
+        if phrase.lower() in answer.lower():
+            found.append(f"answer has {phrase!r}")
+    if "answer_equals" in expect and answer != expect["answer_equals"]:
+        found.append(f"answer is not {expect['answer_equals']!r}")
+    if "outcome" in expect and summary.get("outcome") != expect["outcome"]:
+        found.append(f"outcome {summary.get('outcome')!r} != {expect['outcome']!r}")
+    return found

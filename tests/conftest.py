@@ -1,0 +1,54 @@
+"""Fixtures: local agents (the real ASL and handlers on moto), one open at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+
+class AgentPool:
+    """One local agent open at a time (moto and the Lambda routing are process-wide), reused while
+    tests ask for the same configuration, replaced when they ask for another."""
+
+    def __init__(self):
+        self._key = None
+        self._agent = None
+
+    def get(self, llm="offline", **options):
+        from local_runtime import LocalAgent
+
+        key = (str(llm), tuple(sorted(options.items())))
+        if key != self._key:
+            self.close()
+            self._agent = LocalAgent(llm, **options).__enter__()
+            self._key = key
+        return self._agent
+
+    def close(self):
+        if self._agent is not None:
+            self._agent.__exit__(None, None, None)
+        self._agent, self._key = None, None
+
+
+@pytest.fixture(scope="module")
+def agents():
+    pool = AgentPool()
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def offline_agent(agents):
+    return agents.get("offline")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", help="also run the slow profile (more examples, longer runs)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow profile: run with --slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,124 @@
+"""Interpretation: tool results are checked, the model's answer is used only when grounded."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent_core.interpreting import Observation, interpret, is_grounded, merge, read_observations, read_tool_result
+
+FOUND = "Order 123456: 2 x Organic Handsoap, total $25.98. Status: shipped on 2026-10-30 by UPS."
+
+
+def call(result=None, tool="order_status", id_="123456"):
+    item = {"tool": tool, "id": id_}
+    if result is not None:
+        item["result"] = {"payload": result}
+    return item
+
+
+def test_a_good_result_becomes_an_observation():
+    observation = read_tool_result(
+        call({"tool": "order_status", "id": "123456", "status": "found", "observation": FOUND})
+    )
+    assert observation == Observation("order_status", "123456", "found", FOUND)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        "oops",
+        [],
+        {},
+        {"status": "found"},
+        {"status": "found", "observation": ""},
+        {"status": "weird", "observation": "x"},
+    ],
+)
+def test_a_malformed_result_is_an_error_attributed_to_the_call(payload):
+    observation = read_tool_result(call(payload))
+    assert (observation.tool, observation.id, observation.status) == ("order_status", "123456", "error")
+    assert observation.text == "Sorry, I could not look up order 123456 right now. Please try again in a moment."
+
+
+def test_a_failed_call_is_an_error_observation():
+    observation = read_tool_result({"tool": "return_status", "id": "rtn001", "error": "States.Timeout"})
+    assert observation.status == "error" and "return rtn001" in observation.text
+
+
+@pytest.mark.parametrize(
+    "item", [None, {}, {"tool": "delete_everything", "id": "1"}, {"tool": "order_status", "id": "abc"}]
+)
+def test_calls_that_were_never_valid_are_not_described(item):
+    observation = read_tool_result(item)
+    assert observation.status == "error" and observation.id == "" and observation.text == ""
+
+
+def test_observations_carried_between_iterations_are_checked_again():
+    carried = read_observations(
+        [{"tool": "order_status", "id": "123456", "status": "found", "text": FOUND}, {"tool": "x"}, "junk"]
+    )
+    assert carried[0] == Observation("order_status", "123456", "found", FOUND)
+    assert len(carried) == 2 and carried[1].status == "error"
+
+
+def test_merge_keeps_one_observation_per_call_newest_wins():
+    old = Observation("order_status", "123456", "error", "x")
+    new = Observation("order_status", "123456", "found", FOUND)
+    other = Observation("return_status", "rtn001", "found", "Return rtn001: processed.")
+    assert merge([old, other], [new]) == [new, other]
+
+
+OBSERVATIONS = [Observation("order_status", "123456", "found", FOUND)]
+
+
+@pytest.mark.parametrize(
+    ("model_text", "decision", "answered_by"),
+    [
+        ("Organic Handsoap", "answer", "model"),
+        ("The order contains 2 x Organic Handsoap.", "answer", "model"),
+        ("IRRELEVANT", "refuse", "rules"),
+        ("irrelevant.", "refuse", "rules"),
+        ("Unanswerable", "refuse", "rules"),
+        ("MORE", "continue", "rules"),
+        ("", "answer", "tools"),
+        ("Die Bestellung wurde versandt.", "answer", "tools"),
+        ("Your order 999999 has shipped.", "answer", "tools"),
+        ("The refund of $500.00 was issued.", "answer", "tools"),
+        ('{"errorType": "KeyError"}', "answer", "tools"),
+        ("arn:aws:lambda:us-east-1:123456789012:function:x says shipped", "answer", "tools"),
+        ("lorem ipsum " * 1000, "answer", "tools"),
+    ],
+)
+def test_decisions(model_text, decision, answered_by):
+    result = interpret("Which item was ordered for 123456?", OBSERVATIONS, model_text)
+    assert (result.decision, result.answered_by) == (decision, answered_by)
+    if answered_by == "tools":
+        assert result.answer == FOUND
+    if decision == "refuse":
+        assert "Organic" not in result.answer
+
+
+def test_without_found_records_the_records_are_the_answer():
+    not_found = [Observation("order_status", "383833", "not_found", "I could not find order 383833.")]
+    result = interpret("Which item was ordered for 383833?", not_found, None)
+    assert (result.decision, result.answer, result.answered_by) == ("answer", "I could not find order 383833.", "tools")
+    assert result.fallback_answer.startswith("Sorry, I could not find a complete answer")
+
+
+def test_fallback_answer_lists_what_was_found():
+    result = interpret("x", OBSERVATIONS, "MORE")
+    assert result.fallback_answer == f"I could not answer all of that, but here is what I found: {FOUND}"
+
+
+@pytest.mark.parametrize(
+    ("text", "grounded"),
+    [
+        ("Organic Handsoap", True),
+        ("It shipped on 2026-10-30 with UPS.", True),
+        ("It was sent by FedEx yesterday evening around noon time.", False),
+        ("", False),
+    ],
+)
+def test_grounding(text, grounded):
+    assert is_grounded(text, [FOUND]) is grounded

@@ -1,0 +1,144 @@
+"""The model client: payload formats, SageMaker errors mapped to retryable or not, replay and record."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import botocore.session
+import pytest
+from botocore.exceptions import ReadTimeoutError
+from botocore.stub import Stubber
+
+from agent_core import model
+from agent_core.prompts import prompt
+
+PLANNER = prompt("planner")
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "text"),
+    [
+        ("text2text", {"generated_texts": ["order_status"]}, "order_status"),
+        ("text2text", {"generated_text": "order_status"}, "order_status"),
+        ("tgi", [{"generated_text": "order_status"}], "order_status"),
+        ("tgi", {"generated_text": "order_status"}, "order_status"),
+        ("messages", {"choices": [{"message": {"role": "assistant", "content": "order_status"}}]}, "order_status"),
+    ],
+)
+def test_payload_formats_read_their_responses(name, body, text):
+    assert model.PAYLOAD_FORMATS[name].response(body) == text
+
+
+@pytest.mark.parametrize("name", ["text2text", "tgi", "messages"])
+@pytest.mark.parametrize("body", [{}, [], None, "text", {"generated_texts": []}, {"choices": [{}]}, [{"x": 1}]])
+def test_payload_formats_reject_other_bodies(name, body):
+    with pytest.raises(model.ModelOutputInvalid):
+        model.PAYLOAD_FORMATS[name].response(body)
+
+
+def test_requests_carry_the_prompt_settings():
+    assert model.PAYLOAD_FORMATS["text2text"].request("p", PLANNER) == {
+        "text_inputs": "p",
+        "max_length": PLANNER.max_new_tokens,
+        "num_return_sequences": 1,
+        "do_sample": False,
+    }
+    tgi = model.PAYLOAD_FORMATS["tgi"].request("p", PLANNER)
+    assert tgi["inputs"] == "p" and tgi["parameters"]["max_new_tokens"] == PLANNER.max_new_tokens
+    assert tgi["parameters"]["stop"] == list(PLANNER.stop)
+    messages = model.PAYLOAD_FORMATS["messages"].request("p", PLANNER)
+    assert messages["messages"] == [{"role": "user", "content": "p"}]
+
+
+def test_generation_is_cut_at_stop_sequences():
+    assert model.cut_at_stop("order_status\nuser: next", PLANNER) == "order_status"
+
+
+def stubbed_backend(payload_format="text2text"):
+    session = botocore.session.get_session()
+    backend = model.SageMakerBackend("flan", model.PAYLOAD_FORMATS[payload_format], "us-east-1", session=session)
+    client = model._sagemaker_runtime("us-east-1", 8, session)
+    return backend, Stubber(client)
+
+
+def ok_response(body: bytes):
+    from botocore.response import StreamingBody
+
+    return {"Body": StreamingBody(io.BytesIO(body), len(body)), "ContentType": "application/json"}
+
+
+def test_sagemaker_backend_sends_the_payload_and_reads_the_text():
+    backend, stub = stubbed_backend()
+    request = json.dumps(model.PAYLOAD_FORMATS["text2text"].request("hello", PLANNER))
+    stub.add_response(
+        "invoke_endpoint",
+        ok_response(b'{"generated_texts": ["no_tool"]}'),
+        {"EndpointName": "flan", "ContentType": "application/json", "Accept": "application/json", "Body": request},
+    )
+    with stub:
+        assert backend.generate("hello", PLANNER, 8) == "no_tool"
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "error"),
+    [
+        ("ThrottlingException", 400, model.ModelThrottled),
+        ("ServiceUnavailable", 503, model.ModelUnavailable),
+        ("InternalFailure", 500, model.ModelUnavailable),
+        ("ModelError", 424, model.ModelError),
+        ("ModelNotReadyException", 429, model.ModelThrottled),
+        ("ValidationError", 400, model.ModelError),
+    ],
+)
+def test_sagemaker_errors_are_classified(code, status, error):
+    backend, stub = stubbed_backend()
+    stub.add_client_error("invoke_endpoint", service_error_code=code, http_status_code=status)
+    with stub, pytest.raises(error) as raised:
+        backend.generate("hello", PLANNER, 8)
+    assert type(raised.value) is error
+
+
+@pytest.mark.parametrize("body", [b"", b"<html>502</html>", b'{"unexpected": 1}'])
+def test_unreadable_bodies_are_invalid_output(body):
+    backend, stub = stubbed_backend()
+    stub.add_response("invoke_endpoint", ok_response(body))
+    with stub, pytest.raises(model.ModelOutputInvalid):
+        backend.generate("hello", PLANNER, 8)
+
+
+def test_a_read_timeout_is_transient(monkeypatch):
+    backend, _ = stubbed_backend()
+    client = model._sagemaker_runtime("us-east-1", 8, backend.session)
+
+    def time_out(**_):
+        raise ReadTimeoutError(endpoint_url="https://runtime.sagemaker")
+
+    monkeypatch.setattr(client, "invoke_endpoint", time_out)
+    with pytest.raises(model.ModelUnavailable):
+        backend.generate("hello", PLANNER, 8)
+
+
+def test_settings_choose_the_backend(tmp_path):
+    base = model.ModelSettings("offline", "", "text2text", "", "", 8, "us-east-1")
+    assert isinstance(model.backend_from_settings(base), model.OfflineBackend)
+    with pytest.raises(model.ModelError, match="needs LLM_ENDPOINT_NAME"):
+        model.backend_from_settings(base.__class__(**{**base.__dict__, "backend": "sagemaker"}))
+    with pytest.raises(model.ModelError, match="unknown LLM_PAYLOAD_FORMAT"):
+        model.backend_from_settings(
+            base.__class__(**{**base.__dict__, "backend": "sagemaker", "endpoint_name": "e", "payload_format": "x"})
+        )
+    with pytest.raises(model.ModelError, match="unknown LLM_BACKEND"):
+        model.backend_from_settings(base.__class__(**{**base.__dict__, "backend": "gpt"}))
+    recorded = model.backend_from_settings(base.__class__(**{**base.__dict__, "record_path": str(tmp_path / "c.json")}))
+    assert isinstance(recorded, model.RecordingBackend)
+
+
+def test_recording_then_replaying_round_trips(tmp_path):
+    path = tmp_path / "cassette.json"
+    recorder = model.RecordingBackend(model.OfflineBackend(), path)
+    rendered = PLANNER.render({"tools": "", "checked": "", "conversation": "", "question": "Has order 123456 shipped?"})
+    first = recorder.generate(rendered, PLANNER, 8)
+    recorder.generate(rendered, PLANNER, 8)  # the same prompt is stored once
+    assert len(model.load_cassette(path)) == 1
+    assert model.ReplayBackend(path).generate(rendered, PLANNER, 8) == first
