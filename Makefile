@@ -42,4 +42,4 @@ clean:
 
 ## Regenerate the generated parts of README.md (the state machine diagram).
 docs: $(STAMP)
-	$(PY) scripts/docs.py --write
+	$(PY) scripts/generate_docs.py --write

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import docs
+import generate_docs as docs
 from support import REPO
 
 

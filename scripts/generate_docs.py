@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Generated parts of README.md, kept true by a test (``tests/test_docs.py``).
 
-  docs.py --write   rewrite the generated sections in README.md
-  docs.py --check   exit 1 when a generated section is out of date
+  generate_docs.py --write   rewrite the generated sections in README.md
+  generate_docs.py --check   exit 1 when a generated section is out of date
 
 Sections sit between ``<!-- BEGIN GENERATED: name -->`` and ``<!-- END GENERATED: name -->``.
 """
