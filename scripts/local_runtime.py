@@ -146,12 +146,19 @@ def sample_items(table: str) -> list[dict[str, dict[str, str]]]:
     numeric = set(data.get("numeric_attributes", []))
     return [
         {
-            name: ({"N": str(value)} if name in numeric else {"S": str(value)})
+            name: ({"N": _number_text(value)} if name in numeric else {"S": str(value)})
             for name, value in record.items()
             if value is not None
         }
         for record in data["items"]
     ]
+
+
+def _number_text(value: Any) -> str:
+    """A number as Terraform's tostring() writes it: 149.0 is "149", 25.98 is "25.98"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def create_sample_tables(dynamodb: Any) -> dict[str, str]:

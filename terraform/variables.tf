@@ -1,3 +1,144 @@
+# ---------------------------------------------------------------- deployment
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (functions, tables, roles, state machine, bot, endpoint)."
+  type        = string
+  default     = "support-agent"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3 to 24 characters: lower-case letters, digits and hyphens, starting with a letter (IAM role and endpoint names add suffixes to it)."
+  }
+}
+
+variable "region" {
+  description = "AWS region to deploy to. It needs the endpoint's instance type (check your SageMaker quota there) and Lex V2."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as us-east-1."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource (on top of Project = name_prefix)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for key, value in var.tags : length(key) <= 128 && length(value) <= 256 && !startswith(lower(key), "aws:")])
+    error_message = "Tag keys must be at most 128 characters and not start with aws:; values at most 256."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Optional customer managed KMS key for logs, DynamoDB, the state machine's execution data, Lambda environment variables and the endpoint's storage volume (instance types with local NVMe storage encrypt it in hardware instead). Its key policy must allow CloudWatch Logs (logs.REGION.amazonaws.com). Null: AWS managed or owned keys."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$", var.kms_key_arn))
+    error_message = "kms_key_arn must be null or a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days to keep the Lambda, state machine and endpoint logs."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
+# ---------------------------------------------------------------- the model
+
+variable "jumpstart_model_id" {
+  description = "SageMaker JumpStart model to host. Any JumpStart text generation model works; scripts/resolve_jumpstart_model.py resolves its image, artifact and environment."
+  type        = string
+  default     = "huggingface-text2text-flan-ul2-bf16"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]*[a-z0-9]$", var.jumpstart_model_id))
+    error_message = "jumpstart_model_id must be a JumpStart model id such as huggingface-text2text-flan-ul2-bf16."
+  }
+}
+
+variable "jumpstart_image_uri" {
+  description = "Inference image of the JumpStart model (written by scripts/resolve_jumpstart_model.py)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jumpstart_image_uri == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[^:@]+[:@].+$", var.jumpstart_image_uri))
+    error_message = "jumpstart_image_uri must be an ECR image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY:TAG)."
+  }
+}
+
+variable "jumpstart_model_artifact" {
+  description = "Where the model's weights are: a compressed tarball (compressed = true) or an uncompressed S3 prefix (written by scripts/resolve_jumpstart_model.py)."
+  type = object({
+    s3_uri     = string
+    compressed = bool
+  })
+  default = null
+
+  validation {
+    condition     = var.jumpstart_model_artifact == null || can(regex("^s3://[a-z0-9.-]+/.+", var.jumpstart_model_artifact.s3_uri))
+    error_message = "jumpstart_model_artifact.s3_uri must be an s3:// URI."
+  }
+}
+
+variable "jumpstart_environment" {
+  description = "Container environment of the JumpStart model (its defaults, written by scripts/resolve_jumpstart_model.py)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "jumpstart_enable_network_isolation" {
+  description = "Run the model container without network access (JumpStart models read their weights from the artifact, not the internet)."
+  type        = bool
+  default     = true
+}
+
+variable "endpoint_instance_type" {
+  description = "Instance type of the endpoint. Flan-UL2 (bf16) needs ml.g5.12xlarge; Flan-T5-XL fits ml.g5.2xlarge."
+  type        = string
+  default     = "ml.g5.12xlarge"
+
+  validation {
+    condition     = can(regex("^ml\\.[a-z0-9]+\\.[0-9]*x?large$|^ml\\.[a-z0-9]+\\.(medium|small)$", var.endpoint_instance_type))
+    error_message = "endpoint_instance_type must be a SageMaker instance type such as ml.g5.12xlarge."
+  }
+}
+
+variable "endpoint_instance_count" {
+  description = "Instances behind the endpoint."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.endpoint_instance_count >= 1 && var.endpoint_instance_count <= 10 && floor(var.endpoint_instance_count) == var.endpoint_instance_count
+    error_message = "endpoint_instance_count must be a whole number from 1 to 10."
+  }
+}
+
+variable "existing_endpoint_name" {
+  description = "Use this SageMaker endpoint instead of creating one (no model, endpoint configuration or endpoint is created then)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.existing_endpoint_name == null || can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", var.existing_endpoint_name))
+    error_message = "existing_endpoint_name must be a SageMaker endpoint name (letters, digits and hyphens, at most 63 characters)."
+  }
+}
+
+# ---------------------------------------------------------------- the agent
 variable "max_iterations" {
   description = "Agent loop iterations per turn (plan, dispatch, interpret). The original design used 2."
   type        = number
@@ -72,5 +213,76 @@ variable "llm_payload_format" {
   validation {
     condition     = contains(["text2text", "tgi", "messages"], var.llm_payload_format)
     error_message = "llm_payload_format must be text2text, tgi or messages."
+  }
+}
+
+# ---------------------------------------------------------------- functions
+
+variable "lambda_memory_mb" {
+  description = "Memory of each Lambda function (CPU grows with it)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.lambda_memory_mb >= 128 && var.lambda_memory_mb <= 10240
+    error_message = "lambda_memory_mb must be from 128 to 10240."
+  }
+}
+
+variable "log_level" {
+  description = "Log level of the functions. User text and tool observations are logged only at DEBUG."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the functions' metrics."
+  type        = string
+  default     = "SupportAgent"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be a valid CloudWatch namespace that does not start with AWS/."
+  }
+}
+
+variable "powertools_version" {
+  description = "Version of the AWS-published Powertools for AWS Lambda (Python) layer, read from its public SSM parameter: latest, or a version such as 3.37.0 to pin it."
+  type        = string
+  default     = "latest"
+
+  validation {
+    condition     = var.powertools_version == "latest" || can(regex("^3\\.[0-9]+\\.[0-9]+$", var.powertools_version))
+    error_message = "powertools_version must be latest or a 3.x.y version."
+  }
+}
+
+# ---------------------------------------------------------------- data and chat
+
+variable "seed_sample_data" {
+  description = "Write data/sample_store.json's orders and returns into the tables."
+  type        = bool
+  default     = true
+}
+
+variable "deletion_protection" {
+  description = "Protect the DynamoDB tables from deletion (terraform destroy then stops at them)."
+  type        = bool
+  default     = false
+}
+
+variable "lex_idle_session_ttl_seconds" {
+  description = "How long Lex keeps an idle session (and the conversation memory in it)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.lex_idle_session_ttl_seconds >= 60 && var.lex_idle_session_ttl_seconds <= 86400
+    error_message = "lex_idle_session_ttl_seconds must be from 60 to 86400."
   }
 }

@@ -1,0 +1,33 @@
+# Names, account facts and what the repository defines (modules/definition). One file per part:
+# dynamodb.tf, sagemaker.tf, lambda.tf, stepfunctions.tf, lex.tf.
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  account   = data.aws_caller_identity.current.account_id
+  partition = data.aws_partition.current.partition
+  tags      = merge({ Project = var.name_prefix }, var.tags)
+
+  # Lambda and state machine ARNs are built from their names, so the functions, the state machine
+  # and the policies that name them can be created in any order without a dependency cycle.
+  function_names = { for name in module.definition.function_names : name => "${var.name_prefix}-${replace(name, "_", "-")}" }
+  function_arns  = { for name, function_name in local.function_names : name => "arn:${local.partition}:lambda:${var.region}:${local.account}:function:${function_name}" }
+
+  state_machine_name = "${var.name_prefix}-turn"
+  state_machine_arn  = "arn:${local.partition}:states:${var.region}:${local.account}:stateMachine:${local.state_machine_name}"
+}
+
+module "definition" {
+  source = "./modules/definition"
+
+  function_arns = local.function_arns
+  settings = {
+    max_iterations             = var.max_iterations
+    turn_budget_seconds        = var.turn_budget_seconds
+    llm_task_timeout_seconds   = var.llm_task_timeout_seconds
+    parse_task_timeout_seconds = var.parse_task_timeout_seconds
+    tool_task_timeout_seconds  = var.tool_task_timeout_seconds
+  }
+}

@@ -1,0 +1,49 @@
+output "endpoint_name" {
+  description = "SageMaker endpoint the LLM Lambda calls."
+  value       = local.endpoint_name
+}
+
+output "state_machine_arn" {
+  description = "ARN of the Express state machine that runs one turn."
+  value       = aws_sfn_state_machine.agent.arn
+}
+
+output "bot_id" {
+  description = "Lex V2 bot id."
+  value       = awscc_lex_bot.agent.bot_id
+}
+
+output "bot_alias_id" {
+  description = "Alias the test chat uses (the draft version's test alias)."
+  value       = "TSTALIASID"
+}
+
+output "bot_locale_id" {
+  description = "Locale of the bot."
+  value       = "en_US"
+}
+
+output "state_machine_console_url" {
+  description = "The state machine in the Step Functions console: open Executions, then a turn, for its graph and per-state input and output."
+  value       = "https://${var.region}.console.aws.amazon.com/states/home?region=${var.region}#/statemachines/view/${urlencode(aws_sfn_state_machine.agent.arn)}"
+}
+
+output "bot_console_url" {
+  description = "The bot's intents page in the Lex V2 console: choose Test for the chat window."
+  value       = "https://${var.region}.console.aws.amazon.com/lexv2/home?region=${var.region}#bot/${awscc_lex_bot.agent.bot_id}/version/DRAFT/locale/en_US/intents"
+}
+
+output "function_names" {
+  description = "Lambda function names by their folder in functions/."
+  value       = local.function_names
+}
+
+output "table_names" {
+  description = "DynamoDB table names by table."
+  value       = { for table, resource in aws_dynamodb_table.table : table => resource.name }
+}
+
+output "powertools_layer_arn" {
+  description = "The Powertools for AWS Lambda (Python) layer the functions use."
+  value       = data.aws_ssm_parameter.powertools_layer.insecure_value
+}

@@ -1,0 +1,190 @@
+# The model endpoint: a SageMaker JumpStart model (Flan-UL2 by default) on a real-time endpoint.
+# scripts/resolve_jumpstart_model.py writes jumpstart.auto.tfvars.json with the image, the artifact
+# and the environment the JumpStart spec gives for var.jumpstart_model_id. Set existing_endpoint_name
+# to use an endpoint you already have instead (nothing below is created then).
+
+locals {
+  create_endpoint = var.existing_endpoint_name == null
+  endpoint_name   = local.create_endpoint ? "${var.name_prefix}-llm" : var.existing_endpoint_name
+  # SageMaker lower-cases endpoint names in ARNs.
+  endpoint_arn = "arn:${local.partition}:sagemaker:${var.region}:${local.account}:endpoint/${lower(local.endpoint_name)}"
+
+  image = local.create_endpoint && var.jumpstart_image_uri != null ? regex(
+    "^(?P<account>[0-9]{12})\\.dkr\\.ecr\\.(?P<region>[a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?/(?P<repository>[^:@]+)", var.jumpstart_image_uri
+  ) : null
+  image_repository_arn = local.image == null ? null : "arn:${local.partition}:ecr:${local.image.region}:${local.image.account}:repository/${local.image.repository}"
+
+  artifact = local.create_endpoint && var.jumpstart_model_artifact != null ? regex(
+    "^s3://(?P<bucket>[^/]+)/(?P<key>.*)$", var.jumpstart_model_artifact.s3_uri
+  ) : null
+
+  # Instance types with local NVMe storage encrypt it in hardware and refuse a KMS key for it.
+  instance_has_local_storage = can(regex("^ml\\.(g4dn|g5|g6|g6e|p3dn|p4d|p4de|p5|p5e|m5d|c5d|r5d|inf2|trn1)\\.", var.endpoint_instance_type))
+  endpoint_kms_key_arn       = local.instance_has_local_storage ? null : var.kms_key_arn
+}
+
+data "aws_iam_policy_document" "sagemaker_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["sagemaker.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+  }
+}
+
+resource "aws_iam_role" "sagemaker" {
+  count = local.create_endpoint ? 1 : 0
+
+  name               = "${var.name_prefix}-sagemaker"
+  description        = "Runs the ${var.jumpstart_model_id} endpoint: pulls its image, reads its artifact, writes its logs."
+  assume_role_policy = data.aws_iam_policy_document.sagemaker_assume.json
+}
+
+data "aws_iam_policy_document" "sagemaker" {
+  count = local.create_endpoint ? 1 : 0
+
+  lifecycle {
+    precondition {
+      condition     = var.jumpstart_image_uri != null && var.jumpstart_model_artifact != null
+      error_message = "No JumpStart model resolved: run scripts/resolve_jumpstart_model.py (make resolve-model), or set existing_endpoint_name."
+    }
+
+    precondition {
+      condition     = try(local.image.region == var.region, true)
+      error_message = "The JumpStart model was resolved for another region than var.region: run scripts/resolve_jumpstart_model.py again with --region."
+    }
+  }
+
+  statement {
+    sid       = "PullTheInferenceImage"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = [local.image_repository_arn]
+  }
+
+  statement {
+    sid       = "LogInToEcr"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"] # GetAuthorizationToken has no resource-level permissions
+  }
+
+  statement {
+    sid       = "ReadTheModelArtifact"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:${local.partition}:s3:::${local.artifact.bucket}/${local.artifact.key}*"]
+  }
+
+  statement {
+    sid       = "ListTheModelArtifact"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${local.artifact.bucket}"]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.artifact.key}*"]
+    }
+  }
+
+  statement {
+    sid = "WriteEndpointLogs"
+    actions = [
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:DescribeLogStreams",
+      "logs:PutLogEvents",
+    ]
+    resources = [
+      "arn:${local.partition}:logs:${var.region}:${local.account}:log-group:/aws/sagemaker/Endpoints/${local.endpoint_name}",
+      "arn:${local.partition}:logs:${var.region}:${local.account}:log-group:/aws/sagemaker/Endpoints/${local.endpoint_name}:*",
+    ]
+  }
+
+  statement {
+    sid       = "PublishEndpointMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"] # PutMetricData has no resource-level permissions; the namespace condition narrows it
+
+    condition {
+      test     = "StringLike"
+      variable = "cloudwatch:namespace"
+      values   = ["/aws/sagemaker/*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "sagemaker" {
+  count = local.create_endpoint ? 1 : 0
+
+  name   = "endpoint"
+  role   = aws_iam_role.sagemaker[0].id
+  policy = data.aws_iam_policy_document.sagemaker[0].json
+}
+
+resource "aws_sagemaker_model" "llm" {
+  count = local.create_endpoint ? 1 : 0
+
+  # A new name whenever the container changes, so the endpoint can switch to it without downtime.
+  name                     = "${var.name_prefix}-llm-${substr(sha1(jsonencode([var.jumpstart_image_uri, var.jumpstart_model_artifact, var.jumpstart_environment])), 0, 8)}"
+  execution_role_arn       = aws_iam_role.sagemaker[0].arn
+  enable_network_isolation = var.jumpstart_enable_network_isolation
+
+  primary_container {
+    image          = var.jumpstart_image_uri
+    mode           = "SingleModel"
+    environment    = var.jumpstart_environment
+    model_data_url = try(var.jumpstart_model_artifact.compressed, false) ? var.jumpstart_model_artifact.s3_uri : null
+
+    dynamic "model_data_source" {
+      for_each = try(var.jumpstart_model_artifact.compressed, true) ? [] : [var.jumpstart_model_artifact]
+
+      content {
+        s3_data_source {
+          s3_uri           = model_data_source.value.s3_uri
+          s3_data_type     = "S3Prefix"
+          compression_type = "None"
+        }
+      }
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.sagemaker]
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_endpoint_configuration" "llm" {
+  count = local.create_endpoint ? 1 : 0
+
+  name_prefix = "${var.name_prefix}-llm-"
+  kms_key_arn = local.endpoint_kms_key_arn
+
+  production_variants {
+    variant_name                                      = "AllTraffic"
+    model_name                                        = aws_sagemaker_model.llm[0].name
+    instance_type                                     = var.endpoint_instance_type
+    initial_instance_count                            = var.endpoint_instance_count
+    container_startup_health_check_timeout_in_seconds = 1800
+    model_data_download_timeout_in_seconds            = 3600
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_sagemaker_endpoint" "llm" {
+  count = local.create_endpoint ? 1 : 0
+
+  name                 = local.endpoint_name
+  endpoint_config_name = aws_sagemaker_endpoint_configuration.llm[0].name
+}
