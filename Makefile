@@ -6,8 +6,15 @@ STAMP  := $(VENV)/.installed
 # checkov pins old boto3 and packaging versions: it gets a virtualenv of its own.
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# The SageMaker SDK's JumpStart functions (sagemaker-core, ~450 MB with pandas and scipy) resolve
+# the model; they too get a virtualenv of their own, used only by resolve_jumpstart_model.py.
+JUMPSTART_VENV  := .venv-jumpstart
+JUMPSTART_STAMP := $(JUMPSTART_VENV)/.installed
+TERRAFORM ?= terraform
+MODEL_ID  ?=
+REGION    ?=
 
-.PHONY: demo test chat lint format cassettes docs clean
+.PHONY: demo test chat lint format cassettes docs resolve-model deploy destroy clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,8 +31,13 @@ $(CHECKOV_STAMP):
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov>=3.2,<4"
 	touch $(CHECKOV_STAMP)
 
+$(JUMPSTART_STAMP):
+	test -x $(JUMPSTART_VENV)/bin/python || $(PYTHON) -m venv $(JUMPSTART_VENV)
+	$(JUMPSTART_VENV)/bin/python -m pip install --quiet "sagemaker-core==2.27.0"
+	touch $(JUMPSTART_STAMP)
+
 ## ruff (lint and format check) and the whole offline test suite.
-test: $(STAMP) $(CHECKOV_STAMP)
+test: $(STAMP) $(CHECKOV_STAMP) $(JUMPSTART_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest -q
@@ -47,8 +59,23 @@ cassettes: $(STAMP)
 	$(PY) tests/fixtures/build_flan_cassette.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) $(JUMPSTART_VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
 
 ## Regenerate the generated parts of README.md (the state machine diagram).
 docs: $(STAMP)
 	$(PY) scripts/generate_docs.py --write
+
+## Resolve the JumpStart model (needs AWS credentials): make resolve-model [MODEL_ID=...] [REGION=...]
+resolve-model: $(JUMPSTART_STAMP)
+	$(JUMPSTART_VENV)/bin/python scripts/resolve_jumpstart_model.py $(if $(MODEL_ID),--model-id $(MODEL_ID)) $(if $(REGION),--region $(REGION))
+
+## Deploy to your AWS account (resolves the model first if it was not resolved yet).
+deploy: $(STAMP)
+	test -f terraform/jumpstart.auto.tfvars.json || $(MAKE) resolve-model
+	$(TERRAFORM) -chdir=terraform init -input=false
+	$(TERRAFORM) -chdir=terraform apply
+
+## Remove everything deploy created, the endpoint included, then check that no endpoint is left.
+destroy: $(STAMP)
+	$(TERRAFORM) -chdir=terraform destroy
+	$(PY) scripts/check_cleanup.py

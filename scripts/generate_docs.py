@@ -94,8 +94,64 @@ def mermaid(asl: dict[str, Any]) -> str:
     return "\n".join(["```mermaid", *lines, *edges, "```"])
 
 
+def _terraform_blocks(file: str, kind: str) -> list[tuple[str, dict[str, Any]]]:
+    import hcl2
+
+    with (REPO / "terraform" / file).open(encoding="utf-8") as handle:
+        document = hcl2.load(handle)
+    found = []
+    for block in document.get(kind, []):
+        for name, body in block.items():
+            found.append((name.strip('"'), body))
+    return found
+
+
+def _hcl_text(value: Any) -> str:
+    """A value from python-hcl2 as it reads in HCL: strings unquoted, expressions unwrapped."""
+    if isinstance(value, str):
+        if value.startswith("${") and value.endswith("}"):
+            return value[2:-1]
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            return json.loads(value)
+        return value
+    if value is None:
+        return "null"
+    return json.dumps(value)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def terraform_inputs() -> str:
+    """The inputs table of terraform/variables.tf, in the terraform-docs layout."""
+    rows = ["| Name | Description | Type | Default | Required |", "|------|-------------|------|---------|:--------:|"]
+    for name, body in sorted(_terraform_blocks("variables.tf", "variable")):
+        has_default = "default" in body
+        default = f"`{_hcl_text(body['default'])}`" if has_default else "n/a"
+        if has_default and isinstance(body["default"], dict | list):
+            default = f"`{json.dumps(body['default'])}`"
+        kind = _hcl_text(body.get("type", "any"))
+        rows.append(
+            f'| <a name="input_{name}"></a> [{name}](#input_{name}) | {_cell(_hcl_text(body["description"]))} '
+            f"| `{_cell(kind)}` | {_cell(default)} | {'no' if has_default else 'yes'} |"
+        )
+    return "\n".join(rows)
+
+
+def terraform_outputs() -> str:
+    rows = ["| Name | Description |", "|------|-------------|"]
+    for name, body in sorted(_terraform_blocks("outputs.tf", "output")):
+        rows.append(
+            f'| <a name="output_{name}"></a> [{name}](#output_{name}) | {_cell(_hcl_text(body["description"]))} |'
+        )
+    return "\n".join(rows)
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "statemachine": lambda: mermaid(load_asl_for_diagram()),
+    "terraform-inputs": terraform_inputs,
+    "terraform-outputs": terraform_outputs,
 }
 
 

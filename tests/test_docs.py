@@ -34,3 +34,17 @@ def test_the_diagram_changes_when_the_asl_does():
     changed = json.loads(json.dumps(asl))
     changed["States"]["CountIteration"]["Next"] = "AnswerQuestion"
     assert docs.mermaid(changed) != docs.mermaid(asl)
+
+
+def test_the_terraform_tables_list_every_input_and_output():
+    from terraform_support import TERRAFORM_DIR, blocks, hcl_files
+
+    parsed = hcl_files(TERRAFORM_DIR)
+    inputs, outputs = docs.terraform_inputs(), docs.terraform_outputs()
+    for file, name, body in blocks(parsed, "variable"):
+        if file == "variables.tf":
+            assert f"[{name}](#input_{name})" in inputs
+            assert body["description"][:40].replace("|", "\\|") in inputs
+    for file, name, _ in blocks(parsed, "output"):
+        if file == "outputs.tf":
+            assert f"[{name}](#output_{name})" in outputs
