@@ -14,7 +14,7 @@ TERRAFORM ?= terraform
 MODEL_ID  ?=
 REGION    ?=
 
-.PHONY: demo test chat lint format cassettes docs resolve-model deploy destroy clean
+.PHONY: demo test chat lint format cassettes docs resolve-model deploy destroy schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,3 +79,8 @@ deploy: $(STAMP)
 destroy: $(STAMP)
 	$(TERRAFORM) -chdir=terraform destroy
 	$(PY) scripts/check_cleanup.py
+
+## Re-extract terraform/schema/provider_schema.json after adding a resource type (see the script's docstring).
+schema:
+	test -x /tmp/cdk/bin/python || ($(PYTHON) -m venv /tmp/cdk && /tmp/cdk/bin/pip install --quiet cdktf-cdktf-provider-aws==21.22.1 cdktf-cdktf-provider-archive==11.0.1 cfn-lint)
+	/tmp/cdk/bin/python scripts/extract_provider_schema.py --from-terraform terraform

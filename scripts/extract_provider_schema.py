@@ -17,6 +17,8 @@ packages that PyPI serves and that carry it:
   (``IdleSessionTTLInSeconds`` -> ``idle_session_ttl_in_seconds``, a top-level ``Id`` ->
   ``bot_id``). ``readOnlyProperties`` become attributes; in awscc every nested object is an
   attribute, recorded here under "blocks" like the CDKTF structs.
+* ``terraform_data`` / ``terraform_remote_state``: built into Terraform, no package carries
+  them; their few names are written out below (``BUILTIN_SCHEMAS``).
 
 Each type's schema has this shape, recursively::
 
@@ -29,21 +31,23 @@ Each type's schema has this shape, recursively::
 (a block entry has ``"attribute_syntax": true`` when the source says it is an attribute). A block's
 ``list`` is true when it may hold several objects; ``nesting`` is Terraform's nesting mode, so
 ``environment`` of ``aws_lambda_function`` is ``list: false, nesting: list`` (a list block of at
-most one: ``environment[0].variables``). Computed-only nested objects, when a type has them, are
+most one: ``environment[0].variables``). A block cut short because its CloudFormation definition
+refers to itself says ``"recursive": true``. Computed-only nested objects, when a type has them, are
 under "computed_blocks" ({name: {"list": bool, "attributes": [...]}}).
 
 Run it with a Python that has the packages installed (nothing is imported from them, the files
 are only read; ``--site-packages`` points at another environment's site-packages)::
 
     python3 -m venv /tmp/cdk
-    /tmp/cdk/bin/pip install cdktf-cdktf-provider-aws==21.22.1 cdktf-cdktf-provider-archive cfn-lint
+    /tmp/cdk/bin/pip install cdktf-cdktf-provider-aws==21.22.1 cdktf-cdktf-provider-archive==11.0.1 cfn-lint
     /tmp/cdk/bin/python scripts/extract_provider_schema.py --from-terraform terraform
     /tmp/cdk/bin/python scripts/extract_provider_schema.py \\
         --resource aws_lambda_function --resource awscc_lex_bot --data aws_iam_policy_document
 
 The output (default ``terraform/schema/provider_schema.json``) is one JSON file with sorted keys
 and a header naming the packages, the provider versions they were generated from and the date.
-A run takes about 15 seconds, most of it reading the 130 MB AWS assembly.
+A run takes about 5 seconds, most of it reading the 130 MB AWS assembly; a type that no package
+knows is an error (exit 1), and names the package to install.
 """
 
 from __future__ import annotations
@@ -83,14 +87,16 @@ TF_BLOCK = re.compile(r'^\s*(resource|data)\s+"([A-Za-z0-9_-]+)"', re.MULTILINE)
 
 # Compiled CDKTF JavaScript: getters and the HCL attribute tables.
 JS_TOP_LEVEL = re.compile(r"^(?:class (\w+) extends|function (\w+)\()", re.MULTILINE)
-JS_SIMPLE_GETTER = re.compile(
-    r"get (\w+)\(\) \{\s*return this\.(?:get\w*Attribute|interpolationForAttribute)\('([^']+)'\)"
+JS_SIMPLE_GETTER = re.compile(  # also "return cdktf.Fn.tolist(this.getListAttribute('subnet_ids'))"
+    r"get (\w+)\(\) \{\n\s*return [\w.(]*?this\.(?:get\w*Attribute|interpolationForAttribute)\('([^']+)'\)"
 )
-JS_COMPLEX_FIELD = re.compile(r"this\._(\w+) = new \w+\(this, \"([^\"]+)\"")
+JS_COMPLEX_FIELD = re.compile(r"this\._(\w+) = new [\w.]+\(this, \"([^\"]+)\"")  # XList, cdktf.StringMap
 JS_HCL_ENTRY = re.compile(
-    r"(?P<name>\"[^\"]+\"|\w+): \{\s*value: (?P<value>[^\n]*),\s*isBlock: (?P<block>true|false),"
-    r"\s*type: \"(?P<type>\w+)\","
+    r"^ +(?P<name>\"[^\"\n]+\"|\w+): \{\n\s*value: (?P<value>[^\n]*),\s*isBlock: (?P<block>true|false),"
+    r"\s*type: \"(?P<type>\w+)\",",
+    re.MULTILINE,
 )
+JS_SOURCE_MAP = "\n//# sourceMappingURL="
 JS_VALUE_SOURCE = re.compile(r"(?:struct|this)\.(_?\w+)")
 JS_NESTING = {"list": "list", "set": "set", "map": "map", "struct": "single"}
 
@@ -154,6 +160,7 @@ class JsModule:
     @classmethod
     def parse(cls, text: str) -> JsModule:
         module = cls()
+        text = text.split(JS_SOURCE_MAP, 1)[0]  # the inline base64 source map is one huge "word"
         starts = list(JS_TOP_LEVEL.finditer(text))
         for index, match in enumerate(starts):
             end = starts[index + 1].start() if index + 1 < len(starts) else len(text)
@@ -273,8 +280,9 @@ class CdktfProvider:
         js = self.js.get(spec["namespace"], JsModule())
         config_fqn = spec["initializer"]["parameters"][2]["type"]["fqn"]
         config_props = self._struct_properties(config_fqn)
-        schema = self._struct_schema(config_fqn, js, spec["name"], tf_type, ())
-        attributes, computed_blocks = self._computed(fqn, {p["name"] for p in config_props}, js, tf_type)
+        where = f"{kind} {tf_type}"
+        schema = self._struct_schema(config_fqn, js, spec["name"], where, ())
+        attributes, computed_blocks = self._computed(fqn, {p["name"] for p in config_props}, js, where)
         schema["attributes"] = attributes
         if computed_blocks:
             schema["computed_blocks"] = computed_blocks
@@ -449,6 +457,8 @@ class CfnLintSchemas:
     def __init__(self, package_dir: Path, region: str) -> None:
         self.version = dist_version("cfn-lint", package_dir)
         self.region = region
+        version_file = package_dir / "data" / "schemas" / "version.json"
+        self.schema_date = json.loads(version_file.read_text()).get("schema_date") if version_file.is_file() else None
         root = package_dir / "data" / "schemas" / "providers"
         self.files: dict[str, Path] = {}
         index_file = root / f"{region}.json"
@@ -472,6 +482,7 @@ class CfnLintSchemas:
             "package": "cfn-lint",
             "package_version": self.version,
             "cloudformation_region": self.region,
+            "cloudformation_schema_date": self.schema_date,
             "note": "CloudFormation resource schemas shipped with cfn-lint, named as the awscc provider "
             "names them; they may be newer or older than any given awscc release.",
         }
@@ -486,6 +497,11 @@ class CfnLintSchemas:
         resource_id = f"{cfn_to_tf_name(cfn_type.split('::')[2])}_id"
         walker = _CfnWalker(document, read_only, resource_id, f"{tf_type}", self.warnings)
         schema = walker.object_schema(document, "", ())
+        for definition, times in sorted(walker.recursive.items()):
+            self.warnings.append(
+                f"{tf_type}: #/definitions/{definition} refers to itself; cut short {times} times "
+                '(those blocks say "recursive": true and have an empty schema)'
+            )
         schema["attributes"] = sorted({*schema["attributes"], "id"})
         if kind == "data":  # singular awscc data source: look up by id, everything else is computed
             names = {*schema["arguments"], *schema["blocks"], *schema["attributes"]} - {"id"}
@@ -500,6 +516,7 @@ class _CfnWalker:
     resource_id: str
     where: str
     warnings: list[str]
+    recursive: dict[str, int] = field(default_factory=dict)  # definition -> times cut short
 
     def resolve(self, node: dict[str, Any], stack: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
         while "$ref" in node:
@@ -509,7 +526,7 @@ class _CfnWalker:
                 return {}, stack
             name = ref.removeprefix("#/definitions/")
             if name in stack:
-                return {"recursive": True}, stack
+                return {"recursive": name}, stack
             stack = (*stack, name)
             node = self.document.get("definitions", {}).get(name, {})
         return node, stack
@@ -538,7 +555,7 @@ class _CfnWalker:
             is_array = prop.get("type") == "array"
             element, element_stack = self.resolve(prop.get("items", {}), prop_stack) if is_array else (prop, prop_stack)
             if element.get("recursive"):
-                self.warnings.append(f"{self.where}{path}: recursive definition, not expanded")
+                self.recursive[element["recursive"]] = self.recursive.get(element["recursive"], 0) + 1
                 schema["blocks"][name] = {
                     "required": cfn_name in required,
                     "list": is_array,
@@ -564,6 +581,44 @@ class _CfnWalker:
             }
         schema["attributes"].sort()
         return schema
+
+
+# --------------------------------------------------------------------------------------------
+# terraform_*: the provider built into Terraform itself (no package carries it)
+# --------------------------------------------------------------------------------------------
+
+
+def _args(required: Iterable[str], optional: Iterable[str]) -> dict[str, dict[str, bool]]:
+    return {name: {"required": True} for name in required} | {name: {"required": False} for name in optional}
+
+
+BUILTIN_SCHEMAS: dict[tuple[str, str], Schema] = {
+    ("resource", "terraform_data"): {
+        "arguments": _args([], ["input", "triggers_replace"]),
+        "blocks": {},
+        "attributes": ["id", "output"],
+    },
+    ("data", "terraform_remote_state"): {
+        "arguments": _args(["backend"], ["config", "defaults", "workspace"]),
+        "blocks": {},
+        "attributes": ["outputs"],
+    },
+}
+
+
+class BuiltinTerraform:
+    """Hand-written from the Terraform language docs: terraform_data and terraform_remote_state."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def header(self) -> dict[str, Any]:
+        return {"provider_source": "terraform.io/builtin/terraform", "note": "built into Terraform; hand-written"}
+
+    def schema_for(self, kind: str, tf_type: str) -> Schema:
+        if (kind, tf_type) not in BUILTIN_SCHEMAS:
+            raise ExtractError(f"{kind} {tf_type} is not a built-in terraform_* type known to this script")
+        return json.loads(json.dumps(BUILTIN_SCHEMAS[(kind, tf_type)]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -616,6 +671,9 @@ def load_sources(wanted: dict[str, set[str]], args: argparse.Namespace) -> dict[
     prefixes = {name.split("_", 1)[0] for names in wanted.values() for name in names}
     sources: dict[str, Any] = {}
     for prefix in sorted(prefixes):
+        if prefix == "terraform":
+            sources[prefix] = BuiltinTerraform()
+            continue
         if prefix == "awscc":
             package_dir = find_package_dir("cfnlint", dirs)
             if package_dir is None:
@@ -668,7 +726,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for source in sources.values():
-        for warning in source.warnings:
+        for warning in dict.fromkeys(source.warnings):
             print(f"warning: {warning}", file=sys.stderr)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(snapshot, sort_keys=True, indent=1) + "\n", encoding="utf-8")

@@ -1,0 +1,145 @@
+"""Every argument and block in terraform/ checked against the providers' schemas, offline.
+
+terraform/schema/provider_schema.json is a snapshot extracted by scripts/extract_provider_schema.py
+from cdktf-cdktf-provider-aws 21.22.1 (generated from hashicorp/aws 6.25.0), the archive provider's
+CDKTF package, and the AWS::Lex::Bot CloudFormation schema cfn-lint ships (for awscc_lex_bot).
+Unknown names fail, missing required ones fail, and so do references to attributes a type lacks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from terraform_support import TERRAFORM_DIR, hcl_files, locals_of, resources
+
+SCHEMA = json.loads((TERRAFORM_DIR / "schema" / "provider_schema.json").read_text())
+META = {"count", "for_each", "depends_on", "lifecycle", "provider"}
+_LOCAL = re.compile(r"^\$\{local\.([a-z0-9_]+)\}$")
+
+
+def check(
+    body: dict[str, Any], schema: dict[str, Any], where: str, local: dict[str, Any], top: bool = False
+) -> list[str]:
+    problems = []
+    given = set(body)
+    for dynamic in body.get("dynamic", []):
+        for name, spec in dynamic.items():
+            given.add(name)
+            if name not in schema["blocks"]:
+                problems.append(f"{where}: unknown dynamic block {name!r}")
+                continue
+            for content in spec.get("content", []):
+                problems += check(content, schema["blocks"][name]["schema"], f"{where}.{name}", local)
+    for name, value in body.items():
+        if name == "dynamic" or (top and name in META):
+            continue
+        if name in schema["arguments"]:
+            continue
+        if name not in schema["blocks"]:
+            problems.append(f"{where}: unknown argument or block {name!r}")
+            continue
+        nested = schema["blocks"][name]
+        if nested.get("recursive"):
+            continue
+        resolved = _resolved(value, local)
+        for item in resolved if isinstance(resolved, list) else [resolved]:
+            if isinstance(_resolved(item, local), dict):
+                problems += check(_resolved(item, local), nested["schema"], f"{where}.{name}", local)
+    for name, argument in schema["arguments"].items():
+        if argument["required"] and name not in given:
+            problems.append(f"{where}: required argument {name!r} is missing")
+    for name, nested in schema["blocks"].items():
+        if nested["required"] and name not in given:
+            problems.append(f"{where}: required block {name!r} is missing")
+    return problems
+
+
+def _resolved(value: Any, local: dict[str, Any]) -> Any:
+    """``${local.name}`` replaced by that local's value, so nested objects built in locals are checked."""
+    match = _LOCAL.match(value) if isinstance(value, str) else None
+    return local.get(match.group(1), value) if match else value
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    return hcl_files()
+
+
+def declared(parsed):
+    for kind in ("resource", "data"):
+        for file, type_name, name, body in resources(parsed, kind):
+            yield kind, file, type_name, name, body
+
+
+def test_the_snapshot_says_what_it_was_made_from():
+    sources = SCHEMA["sources"]
+    assert sources["aws"]["package"] == "cdktf-cdktf-provider-aws"
+    assert sources["aws"]["package_version"] == "21.22.1"
+    assert sources["aws"]["provider_version"] == "6.25.0"
+    assert sources["awscc"]["package"] == "cfn-lint"
+
+
+def test_every_type_used_is_in_the_snapshot(parsed):
+    missing = {f"{kind} {type_name}" for kind, _, type_name, _, _ in declared(parsed) if type_name not in SCHEMA[kind]}
+    assert not missing, "run scripts/extract_provider_schema.py --from-terraform terraform"
+
+
+def test_every_argument_and_block_is_known_and_required_ones_are_given(parsed):
+    local = locals_of(parsed)
+    problems = []
+    checked = 0
+    for kind, file, type_name, name, body in declared(parsed):
+        problems += check(body, SCHEMA[kind][type_name], f"{file}: {kind} {type_name}.{name}", local, top=True)
+        checked += 1
+    assert checked >= 30
+    assert problems == []
+
+
+_REFERENCE = re.compile(
+    r"(?<![\w.])(?:(data)\.)?((?:aws|awscc|archive)_[a-z0-9_]+|terraform_data)\.([a-z0-9_]+)(?:\[[^\]]*\])?\.([a-z0-9_]+)"
+)
+
+
+def test_every_attribute_referenced_exists(parsed):
+    declared_names = {(kind, type_name, name) for kind, _, type_name, name, _ in declared(parsed)}
+    problems, seen = [], 0
+    for path in TERRAFORM_DIR.rglob("*.tf"):
+        for match in _REFERENCE.finditer(path.read_text()):
+            kind = "data" if match.group(1) else "resource"
+            type_name, name, attribute = match.group(2), match.group(3), match.group(4)
+            if (kind, type_name, name) not in declared_names:
+                problems.append(f"{path.name}: {match.group(0)} refers to an undeclared {kind}")
+                continue
+            schema = SCHEMA[kind][type_name]
+            known = set(schema["arguments"]) | set(schema["blocks"]) | set(schema.get("attributes", []))
+            known |= set(schema.get("computed_blocks", {}))
+            if attribute not in known | {"id"}:
+                problems.append(f"{path.name}: {match.group(0)}: {type_name} has no {attribute!r}")
+            seen += 1
+    assert seen >= 20
+    assert problems == []
+
+
+def test_the_checker_rejects_unknown_and_missing_names():
+    schema = SCHEMA["resource"]["aws_lambda_function"]
+    problems = check(
+        {"function_name": "f", "runtim": "python3.13", "environment": [{"variabls": {}}]}, schema, "t", {}, top=True
+    )
+    assert "t: unknown argument or block 'runtim'" in problems
+    assert "t.environment: unknown argument or block 'variabls'" in problems
+    assert "t: required argument 'role' is missing" in problems
+    lex = SCHEMA["resource"]["awscc_lex_bot"]
+    assert "t: required argument 'role_arn' is missing" in check({"name": "b"}, lex, "t", {}, top=True)
+
+
+def test_objects_built_in_locals_are_checked_too(parsed):
+    local = locals_of(parsed)
+    (bot,) = [body for _, kind, _, body in resources(parsed) if kind == "awscc_lex_bot"]
+    broken = json.loads(json.dumps(local))
+    broken["bot_locales"][0]["intents"][0]["fulfilment_code_hook"] = {"enabled": True}  # British spelling
+    problems = check(bot, SCHEMA["resource"]["awscc_lex_bot"], "bot", broken, top=True)
+    assert problems == ["bot.bot_locales.intents: unknown argument or block 'fulfilment_code_hook'"]
