@@ -14,7 +14,7 @@ TERRAFORM ?= terraform
 MODEL_ID  ?=
 REGION    ?=
 
-.PHONY: demo test chat lint format cassettes docs resolve-model deploy destroy schema clean
+.PHONY: demo test test-slow chat lint format cassettes docs resolve-model deploy destroy schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,11 @@ $(JUMPSTART_STAMP):
 test: $(STAMP) $(CHECKOV_STAMP) $(JUMPSTART_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+## The slow profile: 10,000 property-based examples per property instead of 1,000.
+test-slow: $(STAMP) $(CHECKOV_STAMP) $(JUMPSTART_STAMP)
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile --slow
 
 ## An interactive chat with the local agent.
 chat: $(STAMP)

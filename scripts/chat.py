@@ -107,6 +107,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--conversations", help="a JSONL file of conversations; each runs in its own session")
     parser.add_argument("--record", help="write every prompt and response to this cassette (for --llm replay:...)")
     parser.add_argument("--logs", help="append the functions' structured logs and metrics to this file")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="for --logs (DEBUG shows texts)",
+    )
     return parser
 
 

@@ -264,7 +264,8 @@ class LocalAgent:
     """The deployed system, on this machine.
 
     ``llm``: ``offline``, ``replay:PATH``, ``sagemaker:ENDPOINT`` or a ``Backend`` object (tests use
-    that to inject faults). ``log_sink``: where the functions' logs and metrics go (none by default).
+    that to inject faults). ``log_sink``: where the functions' logs and metrics go (none by default),
+    at ``log_level``.
     """
 
     _instances = itertools.count()
@@ -277,7 +278,7 @@ class LocalAgent:
         settings: dict[str, Any] | None = None,
         record_path: str | Path | None = None,
         log_sink: TextIO | None = None,
-        function_wrappers: dict[str, Callable[[Callable[[Any], Any]], Callable[[Any], Any]]] | None = None,
+        log_level: str = "INFO",
     ) -> None:
         self.settings = {name: terraform_defaults()[name] for name in SETTINGS}
         self.settings.update(settings or {})
@@ -286,7 +287,7 @@ class LocalAgent:
         self.llm = llm
         self.record_path = Path(record_path) if record_path else None
         self.log_sink = log_sink
-        self.function_wrappers = function_wrappers or {}
+        self.log_level = log_level
         self.functions: dict[str, LocalFunction] = {}
         self.executions: list[Any] = []
         self.model_label = ""
@@ -380,7 +381,7 @@ class LocalAgent:
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
             "POWERTOOLS_METRICS_NAMESPACE": "SupportAgent",
-            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO") if logging_on else "CRITICAL",
+            "POWERTOOLS_LOG_LEVEL": self.log_level if logging_on else "CRITICAL",
             "POWERTOOLS_METRICS_DISABLED": "false" if logging_on else "true",
         }
 
@@ -431,6 +432,8 @@ class LocalAgent:
         function_name = f"{NAME_PREFIX}-{folder.replace('_', '-')}"
         module = load_handler(folder, env, f"_local{self._id}_{folder}_handler")
         self._stack.callback(sys.modules.pop, module.__name__, None)
+        # Powertools loggers are per service name and per process: set what a new instance would.
+        module.logger.setLevel(self._common_env()["POWERTOOLS_LOG_LEVEL"])
         if self.log_sink is not None:
             module.logger.registered_handler.setStream(self.log_sink)
         self.functions[folder] = LocalFunction(folder, function_name, module, int(timeout_seconds))
@@ -450,17 +453,15 @@ class LocalAgent:
 
     def _route_invoke(self) -> Callable[..., bytes]:
         by_name = self.functions
-        wrappers = self.function_wrappers
 
         def invoke(
             backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
         ) -> bytes:
             deployed = backend.get_function(function_name, qualifier).function_name
             function = next(f for f in by_name.values() if f.function_name == deployed)
-            call = wrappers.get(function.name, lambda inner: inner)(function.invoke)
             event = json.loads(body) if body else {}
             try:
-                result = call(event)
+                result = function.invoke(event)
             except Exception as error:  # noqa: BLE001 - the Lambda runtime reports any error as a payload
                 response_headers["x-amz-function-error"] = "Unhandled"
                 result = {

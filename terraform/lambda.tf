@@ -133,9 +133,19 @@ data "aws_iam_policy_document" "function" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
     content {
-      sid = "UseTheDataKey"
-      # Decrypt: environment variables; GenerateDataKey: Step Functions execution data (fulfilment).
-      actions   = each.key == "fulfilment" ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"]
+      sid       = "DecryptEnvironment"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    # Step Functions encrypts the execution's input and output with the key on behalf of the caller.
+    for_each = var.kms_key_arn != null && each.key == "fulfilment" ? [var.kms_key_arn] : []
+
+    content {
+      sid       = "EncryptExecutionData"
+      actions   = ["kms:GenerateDataKey"]
       resources = [statement.value]
     }
   }

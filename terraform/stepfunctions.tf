@@ -92,7 +92,7 @@ resource "aws_sfn_state_machine" "agent" {
 
   logging_configuration {
     log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
-    include_execution_data = true
+    include_execution_data = var.log_execution_data
     level                  = "ALL"
   }
 

@@ -55,6 +55,12 @@ variable "log_retention_days" {
   }
 }
 
+variable "log_execution_data" {
+  description = "Log each state's input and output (level ALL) so the Step Functions console shows them for Express executions. They hold the customer's question and the records: set false where that is not wanted (the graph still shows, without the data)."
+  type        = bool
+  default     = true
+}
+
 # ---------------------------------------------------------------- the model
 
 variable "jumpstart_model_id" {

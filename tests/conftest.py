@@ -45,6 +45,13 @@ def pytest_addoption(parser):
     parser.addoption("--slow", action="store_true", help="also run the slow profile (more examples, longer runs)")
 
 
+def pytest_configure(config):
+    if config.getoption("--slow"):
+        import os
+
+        os.environ["HYPOTHESIS_SLOW"] = "1"  # tests/test_properties.py: 10,000 examples per property
+
+
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--slow"):
         return

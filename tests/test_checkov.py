@@ -42,7 +42,8 @@ def test_checkov_finds_no_failed_checks():
     failed = [(c["check_id"], c["resource"], c["file_path"]) for c in report["results"]["failed_checks"]]
     assert summary["failed"] == 0, failed
     assert summary["passed"] >= 100
-    print(f"checkov: {summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped")
+    figures = f"{summary['passed']} passed, **{summary['failed']}** failed, {summary['skipped']} skipped"
+    assert figures in (REPO / "README.md").read_text(), f"update the README's checkov figures: {figures}"
 
 
 def test_every_skip_carries_a_reason():

@@ -48,3 +48,27 @@ def test_the_terraform_tables_list_every_input_and_output():
     for file, name, _ in blocks(parsed, "output"):
         if file == "outputs.tf":
             assert f"[{name}](#output_{name})" in outputs
+
+
+def test_the_reliability_figures_are_the_suites():
+    import re
+
+    import test_faults
+    import test_injection
+    import test_properties
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Reliability and security", 1)[1].split("\n## ", 1)[0]
+    assert f"**{len(test_faults.SCENARIOS)}** tried, {len(test_faults.SCENARIOS)} pass" in section
+    assert f"**{test_properties.EXAMPLES:,}** per property" in section or test_properties.EXAMPLES != 1_000
+    properties = [
+        name for name in dir(test_properties) if name.startswith("test_") and name != "test_whole_turns_on_random_text"
+    ]
+    assert f"{len(properties)} properties" in section
+    assert f"**{len(test_injection.CASES)}**" in section
+    from terraform_support import hcl_files
+    from test_security import STAR_RESOURCES, policy_statements
+
+    statements = len(list(policy_statements(hcl_files())))
+    assert f"**{statements}**, of which {len(STAR_RESOURCES)} have a `*` resource" in section
+    assert re.search(r"\*\*\d+\*\* tried", section)

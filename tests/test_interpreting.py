@@ -88,6 +88,8 @@ OBSERVATIONS = [Observation("order_status", "123456", "found", FOUND)]
         ('{"errorType": "KeyError"}', "answer", "tools"),
         ("arn:aws:lambda:us-east-1:123456789012:function:x says shipped", "answer", "tools"),
         ("lorem ipsum " * 1000, "answer", "tools"),
+        ("Organic Handsoap " * 30, "answer", "tools"),
+        ("Die Bestellung 123456 enthält Organic Handsoap.", "answer", "tools"),
     ],
 )
 def test_decisions(model_text, decision, answered_by):

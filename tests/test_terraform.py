@@ -248,7 +248,8 @@ def test_state_machine_is_express_logged_at_all_with_data_and_traced(parsed):
     assert machine["type"] == "EXPRESS"
     assert machine["definition"] == "${module.definition.state_machine_definition}"
     logging = machine["logging_configuration"][0]
-    assert logging["level"] == "ALL" and logging["include_execution_data"] is True
+    assert logging["level"] == "ALL" and logging["include_execution_data"] == "${var.log_execution_data}"
+    assert terraform_defaults()["log_execution_data"] is True
     assert machine["tracing_configuration"][0]["enabled"] is True
     log_group = next(
         body

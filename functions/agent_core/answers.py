@@ -19,5 +19,10 @@ def answer(key: str, **values: Any) -> str:
     return _answers()[key].format(**values)
 
 
-def keys() -> frozenset[str]:
+def answer_template(key: str) -> str:
+    """The answer with its placeholders unfilled."""
+    return _answers()[key]
+
+
+def names() -> frozenset[str]:
     return frozenset(_answers())

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from agent_core import registry
 from agent_core.answers import answer
-from agent_core.limits import MAX_ANSWER_CHARS, MAX_OBSERVATION_CHARS
+from agent_core.limits import MAX_ANSWER_CHARS, MAX_OBSERVATION_CHARS, MAX_RECORDS_IN_PROMPT
 from agent_core.text import clean_model_text, clean_user_text
 
 Status = Literal["found", "not_found", "invalid_id", "error"]
@@ -99,8 +99,10 @@ def merge(earlier: Sequence[Observation], new: Sequence[Observation]) -> list[Ob
 
 
 def records_variable(observations: Sequence[Observation]) -> str:
-    """The ``records`` variable of ``prompts/interpreter.txt``: one ``record:`` line per observation."""
-    return "\n".join(f"record: {o.text}" for o in observations if o.text)
+    """The ``records`` variable of ``prompts/interpreter.txt``: one ``record:`` line per observation,
+    the newest few, each cut to size."""
+    texts = [clean_model_text(o.text, MAX_OBSERVATION_CHARS) for o in observations if o.text]
+    return "\n".join(f"record: {text}" for text in texts[-MAX_RECORDS_IN_PROMPT:])
 
 
 def interpreter_variables(question: str, observations: Sequence[Observation]) -> dict[str, str]:
@@ -130,6 +132,8 @@ def interpret(question: str, observations: Sequence[Observation], model_text: st
 
     if model_text is None:
         return decide("answer", findings(observations) or answer("no_progress"), "tools")
+    if len(model_text) > 2 * MAX_ANSWER_CHARS:  # a runaway generation: not an answer
+        return decide("answer", findings(observations), "tools")
     text = clean_model_text(model_text, MAX_ANSWER_CHARS)
     if _REFUSALS.match(text):
         return decide("refuse", answer("irrelevant"), "rules")
@@ -143,7 +147,7 @@ def interpret(question: str, observations: Sequence[Observation], model_text: st
 def is_grounded(text: str, sources: Sequence[str]) -> bool:
     """The answer speaks about the records: most of its words are theirs or common English words.
 
-    Catches empty or runaway generations, answers in another language, invented ids or amounts,
+    Catches empty or repetitive generations, answers in another language, invented ids or amounts,
     facts that share nothing with the records, and leaked internals (ARNs, JSON, stack traces).
     """
     if not text or _INTERNALS.search(text):
@@ -156,6 +160,8 @@ def is_grounded(text: str, sources: Sequence[str]) -> bool:
     known_numbers = {run for source in sources for run in re.findall(r"[0-9]{3,}", source)}
     if any(run not in known_numbers for run in re.findall(r"[0-9]{3,}", text)):
         return False  # an id or amount the records do not have
+    if len(words) >= 12 and len(set(words)) / len(words) < 0.4:
+        return False  # degenerate repetition
     hits = sum(1 for word in words if word in known)
     usual = sum(1 for word in words if word in known or word in _COMMON_WORDS)
-    return hits >= 1 and usual / len(words) >= 0.5
+    return hits >= 1 and usual / len(words) >= 0.6

@@ -20,6 +20,7 @@ MAX_CALLS_PER_TURN = 4
 MAX_GENERATION_CHARS = 2000
 MAX_ANSWER_CHARS = 600
 MAX_OBSERVATION_CHARS = 400
+MAX_RECORDS_IN_PROMPT = 6  # the newest records, when later steps have gathered more
 
 # Lex V2 rejects a message longer than this (Message.content).
 LEX_MAX_MESSAGE_CHARS = 1000

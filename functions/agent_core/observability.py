@@ -10,7 +10,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import EphemeralMetrics as Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
@@ -20,6 +21,9 @@ DEFAULT_NAMESPACE = "SupportAgent"
 
 
 def powertools(service: str) -> tuple[Logger, Metrics]:
+    """A Logger and a Metrics for one function. EphemeralMetrics keeps its own metric set: in Lambda
+    that is the same as Metrics (one function per process); run locally, where every function
+    shares one process, it keeps each function's metrics apart."""
     logger = Logger(service=service)
     metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", DEFAULT_NAMESPACE), service=service)
     return logger, metrics

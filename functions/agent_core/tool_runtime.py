@@ -15,7 +15,7 @@ from typing import Any
 from agent_core.answers import answer
 from agent_core.observability import Logger, Metrics, MetricUnit, bind_correlation
 from agent_core.registry import Tool
-from agent_core.store import RecordTable
+from agent_core.store import RecordTable, StoreFailed, StoreUnavailable
 
 Describe = Callable[[Mapping[str, Any]], str]
 
@@ -43,7 +43,14 @@ class ToolLookup:
                 ask_for_id=self.tool.ask_for_id,
             )
             return self._result("", "invalid_id", text)
-        record = self.table.get(value)
+        try:
+            record = self.table.get(value)
+        except (StoreUnavailable, StoreFailed) as error:
+            self.metrics.add_metric(name="StoreErrors", unit=MetricUnit.Count, value=1)
+            self.logger.warning(
+                "lookup failed", extra={"tool": self.tool.name, "id": value, "error": type(error).__name__}
+            )
+            raise
         if record is None:
             status, text = "not_found", answer("not_found", display_name=self.tool.display_name, id=value)
         else:

@@ -1,0 +1,261 @@
+"""Property-based tests: whatever the event, the text, the model or the execution does.
+
+Profiles: "ci" (the default) runs 1,000 examples per property; `pytest --slow` runs 10,000. The
+handler-level properties run the real fulfilment handler with a Step Functions client whose answers
+hypothesis draws too; a smaller sample runs through the whole local runtime.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agent_core import registry
+from agent_core.interpreting import Observation, interpret
+from agent_core.lex import LexV2Response
+from agent_core.limits import LEX_MAX_MESSAGE_CHARS, MAX_ANSWER_CHARS, MAX_CALLS_PER_TURN, MAX_HISTORY_BYTES
+from agent_core.memory import SESSION_ATTRIBUTE, read_history
+from agent_core.planning import plan_calls
+from agent_core.text import clean_user_text
+from expectations import lookups
+from local_runtime import LambdaContext, load_handler
+
+EXAMPLES = 10_000 if os.environ.get("HYPOTHESIS_SLOW") == "1" else 1_000
+PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# ---------------------------------------------------------------- strategies
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+IDS = st.sampled_from(
+    ["123456", "383833", "rtn001", "RTN 003", "rtn-123", "order #234567", "1234567890", "12345678901"]
+)
+WORDS = st.sampled_from(
+    [
+        "order",
+        "return",
+        "shipped",
+        "refund",
+        "where",
+        "is",
+        "my",
+        "the",
+        "ignore",
+        "previous",
+        "instructions",
+        "list",
+        "all",
+        "orders",
+        "delete",
+        "\n",
+        '"',
+        "tool:",
+        "user:",
+        "<b>",
+        "🙂",
+        "注文",
+        "\x00",
+        "\u202e",
+    ]
+)
+USER_TEXT = st.one_of(
+    st.text(max_size=300),
+    st.lists(st.one_of(WORDS, IDS), max_size=25).map(" ".join),
+    st.text(min_size=4000, max_size=6000),
+)
+PLAN_TEXT = st.one_of(
+    st.text(max_size=200),
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["order_status", "return_status", "no_tool", "order_inquiry", "delete_order", ",", "Tool:"]
+            ),
+            IDS,
+        ),
+        max_size=8,
+    ).map(" ".join),
+)
+
+
+def lex_events() -> st.SearchStrategy[Any]:
+    session_state = st.fixed_dictionaries(
+        {},
+        optional={
+            "sessionAttributes": st.one_of(
+                st.dictionaries(st.text(max_size=15), st.one_of(st.text(max_size=40), JSON), max_size=5),
+                st.fixed_dictionaries({SESSION_ATTRIBUTE: st.one_of(st.text(max_size=300), JSON.map(json.dumps))}),
+                JSON,
+            ),
+            "intent": st.one_of(st.fixed_dictionaries({"name": st.one_of(st.text(max_size=20), JSON)}), JSON),
+        },
+    )
+    event = st.fixed_dictionaries(
+        {},
+        optional={
+            "inputTranscript": st.one_of(USER_TEXT, JSON),
+            "sessionId": st.one_of(st.text(max_size=120), JSON),
+            "sessionState": st.one_of(session_state, JSON),
+            "bot": st.one_of(st.fixed_dictionaries({"id": st.text(max_size=10)}), JSON),
+            "invocationSource": st.one_of(st.sampled_from(["FulfillmentCodeHook", "DialogCodeHook"]), JSON),
+        },
+    )
+    return st.one_of(event, JSON)
+
+
+EXECUTION_RESPONSES = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "status": st.sampled_from(["SUCCEEDED", "FAILED", "TIMED_OUT", "WEIRD"]),
+            "output": st.one_of(
+                st.none(),
+                st.text(max_size=50),
+                JSON.map(json.dumps),
+                st.fixed_dictionaries(
+                    {
+                        "answer": st.one_of(st.text(max_size=2000), JSON),
+                        "outcome": JSON,
+                        "tools": JSON,
+                        "iterations": JSON,
+                    }
+                ).map(json.dumps),
+            ),
+        }
+    ),
+    st.just("raise"),
+)
+
+
+# ---------------------------------------------------------------- the fulfilment handler
+
+
+class ScriptedStepFunctions:
+    def __init__(self):
+        self.response: Any = None
+        self.calls = 0
+
+    def start_sync_execution(self, **kwargs):
+        from botocore.exceptions import ClientError
+
+        self.calls += 1
+        if self.response == "raise":
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "x"}}, "StartSyncExecution")
+        return {k: v for k, v in self.response.items() if v is not None}
+
+
+@pytest.fixture(scope="module")
+def fulfilment():
+    module = load_handler(
+        "fulfilment",
+        {
+            "STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:t",
+            "AWS_REGION": "us-east-1",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "CRITICAL",
+        },
+        f"_property_fulfilment_{uuid.uuid4().hex[:6]}",
+    )
+    module.SFN = ScriptedStepFunctions()
+    return module
+
+
+@PROPERTY
+@given(event=lex_events(), execution=EXECUTION_RESPONSES)
+def test_the_handler_always_returns_a_valid_lex_response(fulfilment, event, execution):
+    fulfilment.SFN.response = execution
+    response = fulfilment.lambda_handler(event, LambdaContext("fulfilment", 28, 256))
+    validated = LexV2Response.model_validate(response)
+    message = validated.messages[0].content
+    assert 0 < len(message) <= LEX_MAX_MESSAGE_CHARS
+    attributes = response["sessionState"]["sessionAttributes"]
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in attributes.items())
+    if SESSION_ATTRIBUTE in attributes and isinstance(event, dict) and event.get("inputTranscript"):
+        assert len(attributes[SESSION_ATTRIBUTE].encode()) <= MAX_HISTORY_BYTES
+    if isinstance(event, dict) and isinstance(event.get("sessionState"), dict):
+        sent = event["sessionState"].get("sessionAttributes")
+        if isinstance(sent, dict):
+            for key, value in sent.items():
+                if isinstance(key, str) and isinstance(value, str) and key != SESSION_ATTRIBUTE:
+                    assert attributes.get(key) == value, "a session attribute Lex sent was lost"
+
+
+# ---------------------------------------------------------------- parsing: only typed ids are looked up
+
+
+@PROPERTY
+@given(plan=PLAN_TEXT, question=USER_TEXT, earlier=st.lists(USER_TEXT, max_size=3))
+def test_lookups_only_use_ids_the_user_typed(plan, question, earlier):
+    question = clean_user_text(question)
+    earlier = [clean_user_text(text) for text in earlier]
+    result = plan_calls(plan, question, earlier)
+    typed = set()
+    for text in [question, *earlier]:
+        for ids in registry.extract_ids(text).values():
+            typed.update(ids)
+    assert {call.id for call in result.calls} <= typed
+    assert len(result.calls) <= MAX_CALLS_PER_TURN
+    assert {call.tool for call in result.calls} <= {tool.name for tool in registry.tools()}
+    for call in result.calls:
+        assert registry.tool(call.tool).is_valid_id(call.id)
+    assert result.outcome in {"call_tools", "no_tool", "clarify", "nothing_new"}
+    assert (result.outcome == "call_tools") == bool(result.calls)
+
+
+@PROPERTY
+@given(text=st.text(max_size=3000))
+def test_cleaned_user_text_is_one_bounded_line_that_cannot_close_its_quotes(text):
+    cleaned = clean_user_text(text)
+    assert len(cleaned) <= 500
+    assert '"' not in cleaned and "\n" not in cleaned and "\r" not in cleaned
+    assert all(ch.isprintable() or ch == " " for ch in cleaned)
+    assert clean_user_text(cleaned) == cleaned or cleaned.endswith("…")
+
+
+@PROPERTY
+@given(raw=st.one_of(JSON, JSON.map(json.dumps), st.text(max_size=5000)))
+def test_memory_from_anything_is_bounded(raw):
+    history = read_history(raw)
+    assert len(history) <= 3
+    assert len(json.dumps(history, ensure_ascii=False).encode()) <= MAX_HISTORY_BYTES
+
+
+RECORD = Observation(
+    "order_status", "123456", "found", "Order 123456: 2 x Organic Handsoap, total $25.98. Status: shipped."
+)
+
+
+@PROPERTY
+@given(
+    model_text=st.one_of(st.text(max_size=3000), st.sampled_from(["IRRELEVANT", "MORE", "", "arn:aws:x", '{"a": 1}']))
+)
+def test_whatever_the_model_writes_the_answer_is_bounded_and_clean(model_text):
+    result = interpret("Which item was ordered for 123456?", [RECORD], model_text)
+    assert result.decision in {"answer", "refuse", "continue"}
+    assert len(result.answer) <= MAX_ANSWER_CHARS
+    assert "arn:aws" not in result.answer and '{"' not in result.answer
+    if result.answered_by == "model":
+        assert result.answer.strip()
+
+
+# ---------------------------------------------------------------- the whole runtime, a smaller sample
+
+
+@settings(max_examples=25 if EXAMPLES == 1_000 else 250, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=USER_TEXT)
+def test_whole_turns_on_random_text(agents, text):
+    agent = agents.get("offline")
+    turn = agent.ask(agent.session(), text)
+    LexV2Response.model_validate(turn.response)
+    typed = set()
+    for ids in registry.extract_ids(clean_user_text(text)).values():
+        typed.update(ids)
+    assert {value for values in lookups(turn.summary()).values() for value in values} <= typed
+    assert turn.status in {"SUCCEEDED", "NOT_RUN"}

@@ -1,0 +1,192 @@
+"""Security review of the infrastructure and of what the functions log.
+
+- IAM: no wildcard action anywhere; a "*" resource only where AWS offers no resource-level
+  permission (each listed below with its reason); trust policies name one service each.
+- Encryption at rest wherever it is offered, and the optional customer managed key honoured by logs,
+  DynamoDB, the state machine, Lambda environment variables and the endpoint's volume.
+- Logs: user text and tool observations appear only at DEBUG; ids and sizes at INFO.
+- No secret in any environment variable.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+
+from terraform_support import hcl_files, locals_of, resources
+
+# Statements allowed a "*" resource, by (policy document, sid), with the reason AWS gives none.
+STAR_RESOURCES = {
+    ("function", "SendTraces"): "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions",
+    ("state_machine", "SendTraces"): "X-Ray actions have no resource-level permissions",
+    ("state_machine", "DeliverExecutionLogs"): "CloudWatch Logs vended log delivery APIs take no resource ARN",
+    ("sagemaker", "LogInToEcr"): "ecr:GetAuthorizationToken has no resource-level permissions",
+    (
+        "sagemaker",
+        "PublishEndpointMetrics",
+    ): "cloudwatch:PutMetricData has none; a cloudwatch:namespace condition narrows it",
+    ("lex", "SpeakAnswersInTheTestWindow"): "polly:SynthesizeSpeech without lexicons is authorised only by '*'",
+}
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    return hcl_files()
+
+
+def policy_statements(parsed):
+    """(document, sid, statement) for every statement of every aws_iam_policy_document, dynamic ones too."""
+    for _, kind, name, body in resources(parsed, "data"):
+        if kind != "aws_iam_policy_document":
+            continue
+        for statement in body.get("statement", []):
+            yield name, statement.get("sid"), statement
+        for dynamic in body.get("dynamic", []):
+            for content in dynamic["statement"]["content"]:
+                yield name, content.get("sid"), content
+
+
+def flat(values):
+    out = []
+    for value in values if isinstance(values, list) else [values]:
+        out.extend(flat(value) if isinstance(value, list) else [value])
+    return out
+
+
+def test_no_wildcard_actions_and_star_resources_only_where_aws_requires(parsed):
+    checked, stars = 0, set()
+    for document, sid, statement in policy_statements(parsed):
+        checked += 1
+        actions = flat(statement.get("actions", []))
+        assert actions, f"{document}/{sid}: no actions"
+        for action in actions:
+            assert "*" not in action, f"{document}/{sid}: wildcard action {action}"
+            assert re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9]+", action), f"{document}/{sid}: {action}"
+        resources_ = flat(statement.get("resources", []))
+        if "*" in resources_:
+            assert (document, sid) in STAR_RESOURCES, f'{document}/{sid}: "*" resource without a listed reason'
+            assert resources_ == ["*"]
+            stars.add((document, sid))
+        else:
+            assert all(isinstance(r, str) and "*" not in r.split(":")[0] for r in resources_)
+    assert stars == set(STAR_RESOURCES), "a listed exception is no longer used: remove it"
+    assert checked >= 20
+    print(f"IAM statements checked: {checked}; with a '*' resource: {len(stars)}")
+
+
+def test_assume_role_policies_trust_one_service_each(parsed):
+    trusts = {}
+    for _, kind, name, body in resources(parsed, "data"):
+        if kind == "aws_iam_policy_document" and name.endswith("_assume"):
+            (statement,) = body["statement"]
+            assert flat(statement["actions"]) == ["sts:AssumeRole"]
+            (principal,) = statement["principals"]
+            assert principal["type"] == "Service"
+            (service,) = flat(principal["identifiers"])
+            trusts[name] = service
+    assert trusts == {
+        "lambda_assume": "lambda.amazonaws.com",
+        "sagemaker_assume": "sagemaker.amazonaws.com",
+        "state_machine_assume": "states.amazonaws.com",
+        "lex_assume": "lexv2.amazonaws.com",
+    }
+
+
+def test_tool_roles_may_only_read_one_item(parsed):
+    (document,) = [b for _, k, n, b in resources(parsed, "data") if (k, n) == ("aws_iam_policy_document", "function")]
+    dynamo = [d["statement"] for d in document["dynamic"] if "dynamodb" in json.dumps(d)]
+    (statement,) = dynamo
+    assert flat(statement["content"][0]["actions"]) == ["dynamodb:GetItem"]
+    assert "dynamodb" not in json.dumps(document["statement"])
+
+
+def test_encryption_at_rest_and_the_optional_key_everywhere(parsed):
+    found = {(kind, name): body for _, kind, name, body in resources(parsed)}
+    for key in [("aws_cloudwatch_log_group", "function"), ("aws_cloudwatch_log_group", "state_machine")]:
+        assert found[key]["kms_key_id"] == "${var.kms_key_arn}", key
+    table = found[("aws_dynamodb_table", "table")]
+    assert table["server_side_encryption"][0] == {"enabled": True, "kms_key_arn": "${var.kms_key_arn}"}
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+    machine = found[("aws_sfn_state_machine", "agent")]["encryption_configuration"][0]
+    assert "CUSTOMER_MANAGED_KMS_KEY" in machine["type"] and machine["kms_key_id"] == "${var.kms_key_arn}"
+    assert found[("aws_lambda_function", "function")]["kms_key_arn"] == "${var.kms_key_arn}"
+    endpoint = found[("aws_sagemaker_endpoint_configuration", "llm")]
+    assert endpoint["kms_key_arn"] == "${local.endpoint_kms_key_arn}"
+    local = locals_of(parsed)
+    assert (
+        "var.kms_key_arn" in local["endpoint_kms_key_arn"]
+        and "instance_has_local_storage" in local["endpoint_kms_key_arn"]
+    )
+
+
+def test_no_secrets_in_environment_variables(parsed):
+    local = locals_of(parsed)
+    environments = [local["common_environment"], *local["core_environment"].values()]
+    for environment in environments:
+        for key, value in environment.items():
+            assert not re.search(r"SECRET|PASSWORD|TOKEN|PRIVATE|CREDENTIAL|API_KEY", key), key
+            literal = isinstance(value, str) and "${" not in value
+            assert not literal or len(value) < 20, f"{key}: a long literal in an environment variable"
+
+
+# ---------------------------------------------------------------- what the functions log
+
+
+def logged_turn(agents, level):
+    sink = io.StringIO()
+    agent = agents.get("offline", log_sink=sink, log_level=level)
+    session = agent.session()
+    turn = agent.ask(session, "Which item was ordered for 123456? My name is Jane Roe.")
+    return turn, sink.getvalue()
+
+
+def test_info_logs_carry_ids_and_sizes_not_user_text_or_records(agents):
+    turn, logs = logged_turn(agents, "INFO")
+    assert "Organic Handsoap" in turn.answer
+    lines = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    messages = [line for line in lines if "message" in line]
+    assert len(messages) >= 6
+    for forbidden in ("Jane Roe", "Which item was ordered", "Organic Handsoap"):
+        assert forbidden not in logs, forbidden
+    assert any(line.get("question_chars") == len(turn.question) for line in messages)
+    assert any(line.get("id") == "123456" for line in messages)
+    assert {line.get("service") for line in messages} >= {"fulfilment", "llm", "parse", "order_status"}
+    assert all(
+        line.get("correlation_id", "").startswith("local-")
+        for line in messages
+        if line["service"] != "fulfilment" or "turn" in line["message"]
+    )
+    assert any("_aws" in line for line in lines), "EMF metrics go to the same stream"
+
+
+def test_debug_logs_carry_the_text_for_troubleshooting(agents):
+    _, logs = logged_turn(agents, "DEBUG")
+    assert "Jane Roe" in logs and "Organic Handsoap" in logs
+
+
+def test_what_reaches_the_model_is_bounded():
+    """The worst case the limits allow: the longest question and the fullest memory."""
+    from agent_core import prompts
+    from agent_core.interpreting import Observation, interpreter_variables
+    from agent_core.limits import (
+        MAX_CALLS_PER_TURN,
+        MAX_HISTORY_TURNS,
+        MAX_OBSERVATION_CHARS,
+        MAX_QUESTION_CHARS,
+        MAX_RECORDS_IN_PROMPT,
+    )
+    from agent_core.planning import planner_variables
+
+    question = "q" * 10_000
+    earlier = ["e" * 10_000] * 10
+    planner = prompts.prompt("planner").render(planner_variables(question, earlier, [("order_status", "123456")] * 4))
+    assert planner.count("q") <= MAX_QUESTION_CHARS + 10
+    assert planner.count("e" * 301) == 0 and planner.count('earlier: "') <= MAX_HISTORY_TURNS + 10
+    records = [Observation("order_status", "123456", "found", "r" * 10_000)] * MAX_CALLS_PER_TURN * 5
+    interpreter = prompts.prompt("interpreter").render(interpreter_variables(question, records))
+    template = len(prompts.prompt("interpreter").template)
+    assert len(interpreter) <= template + MAX_QUESTION_CHARS + MAX_RECORDS_IN_PROMPT * (MAX_OBSERVATION_CHARS + 10)
+    assert len(planner) < 6_000 and len(interpreter) < 6_000
