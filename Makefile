@@ -14,7 +14,7 @@ TERRAFORM ?= terraform
 MODEL_ID  ?=
 REGION    ?=
 
-.PHONY: demo test test-slow chat lint format cassettes docs resolve-model deploy destroy schema clean
+.PHONY: demo test test-slow bench eval cost chat lint format cassettes docs resolve-model deploy destroy schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,19 @@ test: $(STAMP) $(CHECKOV_STAMP) $(JUMPSTART_STAMP)
 ## The slow profile: 10,000 property-based examples per property instead of 1,000.
 test-slow: $(STAMP) $(CHECKOV_STAMP) $(JUMPSTART_STAMP)
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile --slow
+
+## Performance figures (docs/performance.md): LLM calls, prompt sizes, cold starts, wall times.
+bench: $(STAMP)
+	$(PY) scripts/bench.py --suite --write docs/performance.md
+
+## The full evaluation on every data set, offline stand-in (LLM=replay:... or sagemaker:... to change).
+LLM ?= offline
+eval: $(STAMP)
+	$(PY) scripts/evaluate.py data/eval/original_cases.jsonl data/eval/conversations.jsonl data/eval/routing_dev.jsonl --llm $(LLM) --json-out docs/evaluation-$(subst :,-,$(notdir $(LLM))).json
+
+## The cost model (docs/cost.md).
+cost: $(STAMP)
+	$(PY) scripts/cost_model.py --write
 
 ## An interactive chat with the local agent.
 chat: $(STAMP)

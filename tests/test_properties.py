@@ -158,7 +158,7 @@ def fulfilment():
         {
             "STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:t",
             "AWS_REGION": "us-east-1",
-            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "false",
             "POWERTOOLS_LOG_LEVEL": "CRITICAL",
         },
         f"_property_fulfilment_{uuid.uuid4().hex[:6]}",

@@ -92,7 +92,7 @@ def _label(query: str, earlier: list[str], examples: list[Example]) -> list[str]
         if best is None or score < MIN_SIMILARITY:
             continue
         answer = best.answer
-        if best in follow_ups and earlier and _inherits(best, plain):
+        if earlier and ((best in follow_ups and _inherits(best, plain)) or _undecided(index, clause, examples, score)):
             answer = _plain_label(earlier[-1], plain)
         for label in _split_labels(answer):
             if label not in labels:
@@ -101,6 +101,13 @@ def _label(query: str, earlier: list[str], examples: list[Example]) -> list[str]
         return [_default_label(examples)]
     tools = [label for label in labels if label != _default_label(examples)]
     return tools or labels
+
+
+def _undecided(index: _Index, text: str, examples: list[Example], best_score: float) -> bool:
+    """The closest examples disagree: a message this vague takes its topic from the one before."""
+    scores = index.scores(text)
+    close = {example.answer for example, score in zip(examples, scores, strict=True) if score >= 0.9 * best_score}
+    return len(close) > 1 and not re.search(r"[0-9]", text)
 
 
 def _inherits(follow_up: Example, plain: list[Example]) -> bool:
@@ -210,19 +217,22 @@ class _Index:
         return sum(self._idf.get(token, math.log(len(self._documents) + 1) + 0.1) for token in tokens)
 
     def nearest(self, text: str, items: list[Example]) -> tuple[Example | None, float]:
-        query = set(_tokens(text))
-        if not query:
-            return None, 0.0
         best: Example | None = None
         best_score = 0.0
-        for item, document in zip(items, self._documents, strict=True):
-            shared = query & document
-            if not shared:
-                continue
-            score = self.weight(shared) / math.sqrt(self.weight(query) * self.weight(document))
+        for item, score in zip(items, self.scores(text), strict=True):
             if score > best_score:
                 best, best_score = item, score
         return best, best_score
+
+    def scores(self, text: str) -> list[float]:
+        """Similarity of ``text`` to each indexed text, in order."""
+        query = set(_tokens(text))
+        return [
+            self.weight(query & document) / math.sqrt(self.weight(query) * self.weight(document))
+            if query & document
+            else 0.0
+            for document in self._documents
+        ]
 
 
 def _tokens(text: str) -> list[str]:

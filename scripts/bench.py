@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+"""Performance figures, printed as tables (not timed tests): make bench.
+
+  bench.py [--quick] [--suite] [--write docs/performance.md] [--json-out bench.json]
+
+1. LLM calls, iterations, state transitions and Lambda invocations per turn, by kind of turn, for
+   this state machine and for the original write-up's loop (scripts/original_loop.py) on the same
+   questions, both with the offline stand-in.
+2. Prompt sizes (characters, approximate tokens) and how the planner prompt grows with the number
+   of tools.
+3. Cold start per Lambda: import time of its handler in a fresh interpreter (median of several
+   runs), what costs most, the Powertools Tracer's cost, and each function's package size (the
+   file lists Terraform's modules/definition computes, zipped).
+4. Orchestration cost per turn on AWS (Express: per request and per 100 ms).
+5. Wall time of the local demo (and, with --suite, of the test suite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import _paths  # noqa: F401  (functions/ on the path)
+from agent_core import interpreting, planning, prompts, registry
+from agent_core.model import OfflineBackend
+from local_runtime import FUNCTIONS_DIR, REPO, SETTINGS, LocalAgent, terraform_defaults
+from original_loop import run as run_original
+from terraform_offline import evaluate_module
+
+KINDS = {
+    "no tool": ["How is the weather in Scotland right now?", "Tell me a joke", "What are your business hours?"],
+    "one tool": [
+        "Which item was ordered for 123456?",
+        "When is my return rtn003 processed?",
+        "Has order 789012 shipped?",
+    ],
+    "two tools": [
+        "Has order 123456 shipped and is return rtn001 processed?",
+        "Is rtn003 done and where is order 123457?",
+    ],
+    "unknown id": ["Which item was ordered for 383833?", "When is my return rtn123 processed?"],
+    "clarification": ["Has my order shipped?", "Is my return processed yet?"],
+}
+# What Express bills (us-east-1, see docs/cost.md): per request, and per GB-second in 100 ms steps
+# at 64 MB steps of memory.
+EXPRESS_PER_REQUEST = 1.00 / 1_000_000
+EXPRESS_PER_GB_SECOND = 0.00001667
+ASSUMED_MODEL_SECONDS = 1.5  # a Flan-UL2 call on ml.g5.12xlarge, for the duration estimates
+
+
+def turns_by_kind() -> list[dict[str, Any]]:
+    rows = []
+    with LocalAgent("offline") as agent:
+        for kind, questions in KINDS.items():
+            ours = [agent.ask(agent.session(), question) for question in questions]
+            original = [run_original(question, OfflineBackend()) for question in questions]
+            rows.append(
+                {
+                    "kind": kind,
+                    "questions": len(questions),
+                    "llm_calls": statistics.fmean(t.llm_calls for t in ours),
+                    "original_llm_calls": statistics.fmean(t.llm_calls for t in original),
+                    "iterations": statistics.fmean(t.iterations for t in ours),
+                    "original_iterations": statistics.fmean(t.iterations for t in original),
+                    "answered_like_ours": sum(o.answer == t.answer for o, t in zip(original, ours, strict=True)),
+                    "transitions": statistics.fmean(t.transitions for t in ours),
+                    "lambda_invocations": statistics.fmean(t.lambda_invocations for t in ours),
+                    "local_ms": statistics.median(t.elapsed_ms for t in ours),
+                }
+            )
+    return rows
+
+
+def prompt_sizes() -> dict[str, Any]:
+    planner = prompts.prompt("planner")
+    rendered = planner.render(planning.planner_variables("Which item was ordered for 123456?", ["Hello"]))
+    record = interpreting.Observation(
+        "order_status", "123456", "found", "Order 123456: 2 x Organic Handsoap, total $25.98, ordered on 2026-10-28."
+    )
+    interpreter = prompts.prompt("interpreter").render(
+        interpreting.interpreter_variables("Which item was ordered for 123456?", [record])
+    )
+    examples_per_tool = 3  # what a new tool needs in the prompt: a few messages that should pick it
+    tool_line = len(registry.planner_tool_list()) / len(registry.tools())
+    example_chars = statistics.fmean(  # a 'user: "..."' line, its 'tool: ...' line and a blank line
+        len(block) + 2 for block in re.findall(r'user: "[^"]*"\ntool: [a-z_, ]+', planner.template)
+    )
+    growth = []
+    for tools in (2, 4, 8, 16, 32):
+        extra = tools - len(registry.tools())
+        chars = len(rendered) + extra * (tool_line + examples_per_tool * example_chars)
+        growth.append({"tools": tools, "chars": round(chars), "tokens": round(chars / 4)})
+    return {
+        "planner": {"chars": len(rendered), "tokens": round(len(rendered) / 4)},
+        "interpreter": {"chars": len(interpreter), "tokens": round(len(interpreter) / 4)},
+        "planner_growth": growth,
+        "examples_per_tool": examples_per_tool,
+    }
+
+
+_IMPORT_SNIPPET = """
+import os, sys, time, importlib.util
+os.environ.update({env!r})
+sys.path.insert(0, {functions!r})
+started = time.perf_counter()
+spec = importlib.util.spec_from_file_location("handler", {path!r})
+module = importlib.util.module_from_spec(spec)
+sys.modules["handler"] = module
+spec.loader.exec_module(module)
+print((time.perf_counter() - started) * 1000)
+"""
+_ENVIRONMENT = {  # what Terraform sets (values only need to be well-formed)
+    "AWS_REGION": "us-east-1",
+    "PYDANTIC_DISABLE_PLUGINS": "__all__",
+    "STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:support-agent-turn",
+    "TABLE_NAME": "support-agent-orders",
+    "TOOL_FUNCTIONS": "{}",
+    "LLM_BACKEND": "sagemaker",
+    "LLM_ENDPOINT_NAME": "support-agent-llm",
+}
+
+
+def _fresh_interpreter_ms(code: str) -> float:
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return float(output.strip().splitlines()[-1])
+
+
+def cold_starts(runs: int) -> dict[str, Any]:
+    sizes = package_sizes()
+    functions = {}
+    for folder in sorted(sizes):
+        code = _IMPORT_SNIPPET.format(
+            env=_ENVIRONMENT, functions=str(FUNCTIONS_DIR), path=str(FUNCTIONS_DIR / folder / "handler.py")
+        )
+        times = [_fresh_interpreter_ms(code) for _ in range(runs)]
+        functions[folder] = {"import_ms": round(statistics.median(times)), "package_bytes": sizes[folder]}
+    tracer = "from aws_lambda_powertools import Tracer\nimport time\nt = time.perf_counter()\n"
+    tracer += "Tracer(service='x', disabled=False)\nprint((time.perf_counter() - t) * 1000)"
+    try:
+        tracer_ms: float | None = statistics.median(_fresh_interpreter_ms(tracer) for _ in range(runs))
+    except subprocess.CalledProcessError:
+        tracer_ms = None  # aws-xray-sdk is not installed
+    return {"functions": functions, "heaviest_imports": heaviest_imports(), "tracer_ms": tracer_ms}
+
+
+def heaviest_imports(folder: str = "fulfilment", top: int = 6) -> list[dict[str, Any]]:
+    """What the fulfilment handler's import spends its time on (python -X importtime), top-level only."""
+    code = _IMPORT_SNIPPET.format(
+        env=_ENVIRONMENT, functions=str(FUNCTIONS_DIR), path=str(FUNCTIONS_DIR / folder / "handler.py")
+    )
+    stderr = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True
+    ).stderr
+    rows = []
+    for line in stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
+        if match and match.group(3) == "":  # imported directly by the handler
+            rows.append({"module": match.group(4), "cumulative_ms": round(int(match.group(2)) / 1000)})
+    return sorted(rows, key=lambda row: -row["cumulative_ms"])[:top]
+
+
+def package_sizes() -> dict[str, int]:
+    """Zip each function as Terraform's archive_file would, from the definition module's file lists."""
+    settings = {
+        name: terraform_defaults()[name] for name in SETTINGS if name.endswith("seconds") or name == "max_iterations"
+    }
+    settings.pop("model_timeout_seconds")
+    arns = {"llm": "arn:llm", "parse": "arn:parse"}
+    with tempfile.TemporaryDirectory() as workdir:
+        definition = evaluate_module(
+            REPO / "terraform" / "modules" / "definition", {"function_arns": arns, "settings": settings}, Path(workdir)
+        )
+    sizes = {}
+    for name, files in definition["packages"].items():
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for inside, source in sorted(files.items()):
+                archive.write(source, inside)
+        sizes[name] = len(buffer.getvalue())
+    return sizes
+
+
+def orchestration_cost(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    costs = []
+    for row in rows:
+        seconds = row["llm_calls"] * ASSUMED_MODEL_SECONDS + 0.3  # model time plus the tools' and glue
+        billed = max(0.1, -(-seconds // 0.1) * 0.1)  # rounded up to 100 ms
+        per_turn = EXPRESS_PER_REQUEST + billed * 0.0625 * EXPRESS_PER_GB_SECOND  # 64 MB
+        costs.append(
+            {"kind": row["kind"], "seconds": round(seconds, 1), "express_per_1000_turns": round(per_turn * 1000, 5)}
+        )
+    return costs
+
+
+def wall_times(suite: bool) -> dict[str, Any]:
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "chat.py"),
+            "--conversations",
+            str(REPO / "data/eval/original_cases.jsonl"),
+        ],
+        capture_output=True,
+        check=True,
+    )
+    times: dict[str, Any] = {"demo_s": round(time.perf_counter() - started, 1), "suite_s": None}
+    if suite:
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadfile"],
+            cwd=REPO,
+            capture_output=True,
+            check=False,
+        )
+        times["suite_s"] = round(time.perf_counter() - started, 1)
+    return times
+
+
+def render(results: dict[str, Any]) -> str:
+    where = f"{results['machine']} (Python {results['python']})"
+    out = [
+        f"Measured {results['date']} on {where}, with the offline stand-in for the model.",
+        "",
+        "### LLM calls and orchestration per turn",
+        "",
+        "| kind of turn | LLM calls (ours) | LLM calls (original loop) | iterations (ours / original) "
+        "| state transitions | Lambda invocations | Express $ per 1,000 turns |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row, cost in zip(results["turns"], results["orchestration"], strict=True):
+        out.append(
+            f"| {row['kind']} | {row['llm_calls']:.1f} | {row['original_llm_calls']:.1f} | "
+            f"{row['iterations']:.1f} / {row['original_iterations']:.1f} | {row['transitions']:.1f} | "
+            f"{row['lambda_invocations']:.1f} | {cost['express_per_1000_turns']} |"
+        )
+    sizes = results["prompts"]
+    out += [
+        "",
+        "### Prompt sizes",
+        "",
+        "| prompt | characters | ~tokens (chars / 4) |",
+        "| --- | --- | --- |",
+        f"| planner (2 tools, one remembered turn) | {sizes['planner']['chars']} | {sizes['planner']['tokens']} |",
+        f"| interpreter (one record) | {sizes['interpreter']['chars']} | {sizes['interpreter']['tokens']} |",
+        "",
+        f"Planner prompt as tools are added (one description line and {sizes['examples_per_tool']} examples per tool):",
+        "",
+        "| tools | characters | ~tokens |",
+        "| --- | --- | --- |",
+    ]
+    out += [f"| {g['tools']} | {g['chars']} | {g['tokens']} |" for g in sizes["planner_growth"]]
+    cold = results["cold_starts"]
+    out += [
+        "",
+        "### Cold start per Lambda",
+        "",
+        "| function | import (median, ms) | package (bytes) |",
+        "| --- | --- | --- |",
+    ]
+    out += [f"| {name} | {row['import_ms']} | {row['package_bytes']:,} |" for name, row in cold["functions"].items()]
+    out += ["", "Heaviest imports of the fulfilment handler (cumulative ms):", ""]
+    out += [f"- {row['module']}: {row['cumulative_ms']}" for row in cold["heaviest_imports"]]
+    tracer = cold["tracer_ms"]
+    out += [
+        "",
+        f"Powertools Tracer (X-Ray SDK) construction: {'not measured' if tracer is None else f'{tracer:.0f} ms'}.",
+    ]
+    walls = results["wall_times"]
+    suite = "not measured (bench.py --suite)" if walls["suite_s"] is None else f"{walls['suite_s']} s"
+    out += [
+        "",
+        "### Wall time",
+        "",
+        f"- `make demo` (six questions, fresh process): {walls['demo_s'] or 'not measured'} s",
+        f"- test suite: {suite}",
+    ]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="3 cold-start runs instead of 7")
+    parser.add_argument(
+        "--smoke", action="store_true", help="1 cold-start run and no demo timing (the test suite's run)"
+    )
+    parser.add_argument("--suite", action="store_true", help="also time the whole test suite")
+    parser.add_argument("--write", type=Path, help="write the tables to this Markdown file")
+    parser.add_argument("--json-out", type=Path)
+    args = parser.parse_args(argv)
+    rows = turns_by_kind()
+    results = {
+        "date": date.today().isoformat(),
+        "machine": f"{platform.machine()}, {platform.system()}",
+        "python": platform.python_version(),
+        "turns": rows,
+        "orchestration": orchestration_cost(rows),
+        "prompts": prompt_sizes(),
+        "cold_starts": cold_starts(1 if args.smoke else 3 if args.quick else 7),
+        "wall_times": {"demo_s": None, "suite_s": None} if args.smoke else wall_times(args.suite),
+    }
+    table = render(results)
+    print(table)
+    if args.write:
+        args.write.write_text(
+            "# Performance\n\nGenerated by `make bench` (scripts/bench.py); figures from one run.\n\n" + table + "\n",
+            encoding="utf-8",
+        )
+    if args.json_out:
+        args.json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""The cost model behind docs/cost.md: dollars per 1,000 turns and per month, and where they go.
+
+  cost_model.py            print docs/cost.md
+  cost_model.py --write    rewrite docs/cost.md (a test keeps it in step with this script)
+
+Usage per turn (LLM calls, Lambda invocations, state transitions, lookups, log bytes) is measured
+by running the agent locally (scripts/bench.py's questions, the offline stand-in) for this design
+and for the original write-up's loop; prices and time assumptions are below, with their sources.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import statistics
+import sys
+from dataclasses import dataclass
+
+import _paths  # noqa: F401  (functions/ on the path)
+from agent_core.model import OfflineBackend
+from bench import KINDS
+from local_runtime import REPO, LocalAgent
+from original_loop import run as run_original
+
+DOC = REPO / "docs" / "cost.md"
+PRICES_SEEN = "2026-11-21"
+
+
+@dataclass(frozen=True)
+class Price:
+    value: float
+    unit: str
+    source: str
+
+
+# us-east-1, on demand, no free tier. "AWS" sources are AWS pages; the others are third-party copies
+# of AWS's prices (AWS renders its price tables with scripts, which stored copies lack).
+PRICES = {
+    "lex_text_request": Price(
+        0.00075, "per text request", "third-party (cloudzero.com, Lex V2 text, request/response)"
+    ),
+    "lambda_request": Price(
+        0.20 / 1e6, "per request", "AWS: docs.aws.amazon.com/whitepapers/latest/how-aws-pricing-works/lambda.html"
+    ),
+    "lambda_arm_gb_second": Price(
+        0.0000133334, "per GB-second, arm64", "third-party copies of aws.amazon.com/lambda/pricing"
+    ),
+    "express_request": Price(1.00 / 1e6, "per request", "AWS: aws.amazon.com/step-functions/pricing"),
+    "express_gb_second": Price(
+        0.06 / 3600, "per GB-second (first 1,000 GB-hours)", "AWS: aws.amazon.com/step-functions/pricing"
+    ),
+    "dynamodb_read_unit": Price(
+        0.125 / 1e6, "per read request unit (on demand)", "third-party (Price List API copies, after the Nov 2024 cut)"
+    ),
+    "logs_ingested_gb": Price(0.50, "per GB ingested", "third-party copies of aws.amazon.com/cloudwatch/pricing"),
+    "xray_trace": Price(5.00 / 1e6, "per trace recorded", "AWS: aws.amazon.com/xray/pricing"),
+    "ml.g5.12xlarge": Price(
+        7.09, "per instance-hour", "third-party copies of aws.amazon.com/sagemaker/pricing (real-time inference)"
+    ),
+    "ml.g5.2xlarge": Price(
+        1.515, "per instance-hour", "third-party copies of aws.amazon.com/sagemaker/pricing (real-time inference)"
+    ),
+}
+ENDPOINTS = {
+    "Flan-UL2 (bf16) on ml.g5.12xlarge": ("ml.g5.12xlarge", 1.5),
+    "Flan-T5-XL on ml.g5.2xlarge": ("ml.g5.2xlarge", 0.6),
+}
+# Assumptions, stated once: seconds per model call (short generations), the mix of turns, traffic.
+MIX = {"one tool": 0.60, "two tools": 0.10, "no tool": 0.15, "unknown id": 0.05, "clarification": 0.10}
+TRAFFIC = {"pilot": 1_000, "small shop": 30_000, "busy shop": 300_000}  # turns per month
+HOURS_PER_MONTH = 730
+LAMBDA_GB = 0.25  # 256 MB
+EXPRESS_GB = 0.0625  # 64 MB, the smallest step
+GLUE_SECONDS = 0.3  # Lambda starts, the tools and Step Functions' own steps
+
+
+@dataclass(frozen=True)
+class Usage:
+    llm_calls: float
+    lambda_invocations: float
+    transitions: float
+    lookups: float
+    log_bytes: float
+
+
+def measure() -> tuple[dict[str, Usage], dict[str, float]]:
+    """Per kind of turn: this design's usage (measured), and the original loop's LLM calls."""
+    ours: dict[str, Usage] = {}
+    original: dict[str, float] = {}
+    sink = io.StringIO()
+    with LocalAgent("offline", log_sink=sink) as agent:
+        for kind, questions in KINDS.items():
+            turns, logged = [], []
+            for question in questions:
+                before = len(sink.getvalue())
+                turn = agent.ask(agent.session(), question)
+                events = agent.executions[-1].to_history_output()["events"]
+                # Step Functions logs every state's input and output (level ALL with data) ...
+                execution_bytes = sum(len(json.dumps(event, default=str)) for event in events)
+                # ... and the functions their INFO lines and metrics.
+                logged.append(execution_bytes + len(sink.getvalue()) - before)
+                turns.append(turn)
+            ours[kind] = Usage(
+                llm_calls=statistics.fmean(t.llm_calls for t in turns),
+                lambda_invocations=statistics.fmean(t.lambda_invocations for t in turns) + 1,  # + fulfilment
+                transitions=statistics.fmean(t.transitions for t in turns),
+                lookups=statistics.fmean(len(t.tools) for t in turns),
+                log_bytes=round(statistics.fmean(logged), -3),  # ids and timestamps vary by a few bytes
+            )
+            original[kind] = statistics.fmean(run_original(q, OfflineBackend()).llm_calls for q in questions)
+    return ours, original
+
+
+def per_turn(usage: Usage, model_seconds: float) -> dict[str, float]:
+    """Dollars per turn, by component, for this design."""
+    turn_seconds = usage.llm_calls * model_seconds + GLUE_SECONDS
+    # The fulfilment Lambda waits for the whole turn; the LLM Lambda for each model call.
+    lambda_seconds = (
+        turn_seconds
+        + usage.llm_calls * (model_seconds + 0.05)
+        + (usage.lambda_invocations - 1 - usage.llm_calls) * 0.03
+    )
+    return {
+        "Lex": PRICES["lex_text_request"].value,
+        "Lambda": usage.lambda_invocations * PRICES["lambda_request"].value
+        + lambda_seconds * LAMBDA_GB * PRICES["lambda_arm_gb_second"].value,
+        "Step Functions": PRICES["express_request"].value
+        + math.ceil(turn_seconds * 10) / 10 * EXPRESS_GB * PRICES["express_gb_second"].value,
+        "DynamoDB": usage.lookups * 0.5 * PRICES["dynamodb_read_unit"].value,
+        "CloudWatch Logs": usage.log_bytes / 1e9 * PRICES["logs_ingested_gb"].value,
+        "X-Ray": PRICES["xray_trace"].value,
+    }
+
+
+def original_per_turn(llm_calls: float, lookups: float, model_seconds: float) -> dict[str, float]:
+    """The original design: one orchestrator Lambda for the whole turn, tools called from it."""
+    turn_seconds = llm_calls * model_seconds + GLUE_SECONDS
+    return {
+        "Lex": PRICES["lex_text_request"].value,
+        "Lambda": (1 + lookups) * PRICES["lambda_request"].value
+        + (turn_seconds + lookups * 0.03) * LAMBDA_GB * PRICES["lambda_arm_gb_second"].value,
+        "Step Functions": 0.0,
+        "DynamoDB": 0.0,  # the original tools read Python dicts
+        "CloudWatch Logs": 2_000 / 1e9 * PRICES["logs_ingested_gb"].value,
+        "X-Ray": 0.0,
+    }
+
+
+def mixed(values: dict[str, dict[str, float]]) -> dict[str, float]:
+    components = next(iter(values.values())).keys()
+    return {c: sum(MIX[kind] * values[kind][c] for kind in MIX) for c in components}
+
+
+def render(ours: dict[str, Usage], original: dict[str, float]) -> str:
+    calls = sum(MIX[k] * ours[k].llm_calls for k in MIX)
+    original_calls = sum(MIX[k] * original[k] for k in MIX)
+    lines = [
+        "# What it costs",
+        "",
+        "Generated by `scripts/cost_model.py` (a test keeps this file in step with it). Prices: us-east-1,",
+        f"on demand, no free tier, collected {PRICES_SEEN} from stored copies of public pages (see",
+        "[Prices](#prices)); check them in the AWS Pricing Calculator before you rely on them.",
+        "",
+        "## The short answer",
+        "",
+        "The endpoint is nearly the whole bill, and it bills by the hour whether anyone chats or not.",
+        "Everything else is pay-per-use and costs cents per thousand turns.",
+        "",
+        "| model and instance | endpoint per month (always on) | "
+        + " | ".join(f"{name}: {turns:,} turns/month" for name, turns in TRAFFIC.items())
+        + " |",
+        "| --- | --- | " + " | ".join("---" for _ in TRAFFIC) + " |",
+    ]
+    for name, (instance, seconds) in ENDPOINTS.items():
+        endpoint = PRICES[instance].value * HOURS_PER_MONTH
+        usage = sum(mixed({k: per_turn(ours[k], seconds) for k in MIX}).values())
+        cells = []
+        for turns in TRAFFIC.values():
+            total = endpoint + usage * turns
+            cells.append(f"${total:,.0f} (${total / turns * 1000:,.2f} per 1,000 turns)")
+        lines.append(f"| {name} | ${endpoint:,.0f} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"Turn mix assumed: {', '.join(f'{int(share * 100)}% {kind}' for kind, share in MIX.items())}; a model call",
+        f"takes {ENDPOINTS['Flan-UL2 (bf16) on ml.g5.12xlarge'][1]} s on ml.g5.12xlarge (Flan-UL2) and "
+        f"{ENDPOINTS['Flan-T5-XL on ml.g5.2xlarge'][1]} s on ml.g5.2xlarge (Flan-T5-XL);",
+        "Lambda functions have 256 MB. One instance is assumed at every traffic level (see Capacity).",
+        "",
+        "## Where the money goes, per 1,000 turns (without the endpoint)",
+        "",
+        "| component | this design, Flan-UL2 | original loop, Flan-UL2 | what drives it |",
+        "| --- | --- | --- | --- |",
+    ]
+    ul2 = ENDPOINTS["Flan-UL2 (bf16) on ml.g5.12xlarge"][1]
+    ours_costs = mixed({k: per_turn(ours[k], ul2) for k in MIX})
+    original_costs = mixed({k: original_per_turn(original[k], ours[k].lookups, ul2) for k in MIX})
+    drivers = {
+        "Lex": "one text request per turn",
+        "Lambda": "the fulfilment Lambda waits for the turn, the LLM Lambda for each model call",
+        "Step Functions": "one Express request, billed per 100 ms at 64 MB",
+        "DynamoDB": "half a read unit per lookup",
+        "CloudWatch Logs": "level ALL with execution data logs every state's input and output",
+        "X-Ray": "one trace per turn",
+    }
+    for component, value in ours_costs.items():
+        lines.append(
+            f"| {component} | ${value * 1000:.4f} | ${original_costs[component] * 1000:.4f} | {drivers[component]} |"
+        )
+    lines += [
+        f"| **total** | **${sum(ours_costs.values()) * 1000:.4f}** | **${sum(original_costs.values()) * 1000:.4f}** | |",  # noqa: E501
+        "",
+        "This design spends a little more on orchestration (Step Functions, a Lambda per step, logs of",
+        "every state) than the original single-Lambda loop, and less on the model: it makes",
+        f"{calls:.2f} model calls per turn on this mix against the original loop's {original_calls:.2f}, because a",
+        "turn with no tool, an unknown id or a missing id ends after one call instead of planning twice.",
+        "",
+        "## Usage per turn, measured",
+        "",
+        "| kind of turn | LLM calls (ours) | LLM calls (original) | Lambda invocations | state transitions "
+        "| lookups | log bytes |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for kind in MIX:
+        usage = ours[kind]
+        lines.append(
+            f"| {kind} | {usage.llm_calls:.1f} | {original[kind]:.1f} | {usage.lambda_invocations:.1f} | "
+            f"{usage.transitions:.1f} | {usage.lookups:.1f} | {usage.log_bytes:,.0f} |"
+        )
+    busy = TRAFFIC["busy shop"]
+    lines += [
+        "",
+        "## Capacity",
+        "",
+        "A JumpStart container serves one request at a time per worker, so model seconds per turn set how",
+        "many turns an instance can take:",
+        "",
+        "| model | model seconds per turn (ours / original) | turns per instance-hour (ours / original) "
+        "| busy-shop utilisation (ours) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, (_, seconds) in ENDPOINTS.items():
+        ours_seconds, original_seconds = calls * seconds, original_calls * seconds
+        utilisation = busy * ours_seconds / 3600 / HOURS_PER_MONTH
+        lines.append(
+            f"| {name} | {ours_seconds:.2f} / {original_seconds:.2f} | {3600 / ours_seconds:,.0f} / "
+            f"{3600 / original_seconds:,.0f} | {utilisation:.0%} |"
+        )
+    lines += [
+        "",
+        "Peaks, not averages, decide the instance count; endpoint autoscaling (`endpoint_autoscaling_*`",
+        "variables) adds instances under load, and the idle cost is the floor: one instance always on.",
+        "",
+        "## Keeping the bill down",
+        "",
+        "- Destroy the stack when you are not using it (`make destroy`): the endpoint is the bill.",
+        "- A smaller model (Flan-T5-XL on ml.g5.2xlarge) costs a fifth of Flan-UL2 on ml.g5.12xlarge.",
+        "- Set `log_execution_data = false` (or a shorter `log_retention_days`) once you no longer need",
+        "  each state's input and output in the console: the logs are the largest pay-per-use item.",
+        '- Amazon Bedrock (`model_backend = "bedrock"`) has no idle cost: you pay per token.',
+        "",
+        "## Prices",
+        "",
+        "| item | price | unit | source |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, price in PRICES.items():
+        value = (
+            f"${price.value:.10f}".rstrip("0").rstrip(".")
+            if price.value < 0.01
+            else f"${price.value:,.4f}".rstrip("0").rstrip(".")
+        )
+        lines.append(f"| {name} | {value} | {price.unit} | {price.source} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", action="store_true", help=f"write {DOC.relative_to(REPO)}")
+    args = parser.parse_args(argv)
+    document = render(*measure())
+    if args.write:
+        DOC.parent.mkdir(exist_ok=True)
+        DOC.write_text(document, encoding="utf-8")
+    else:
+        sys.stdout.write(document)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
