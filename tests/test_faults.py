@@ -25,11 +25,13 @@ from faults import FakeEndpoint, Reply, client_error, faulty_sagemaker, is_docum
 
 ENDPOINT = FakeEndpoint()
 MODEL = faulty_sagemaker(ENDPOINT)
+# Short timeouts keep the slow rows fast; the logic under test is the same at any scale.
 CONFIGS = {
     "default": {},
+    "short model timeout": {"model_timeout_seconds": 1},
     "short tool timeout": {"tool_task_timeout_seconds": 1},
-    "short budget": {"turn_budget_seconds": 6, "llm_task_timeout_seconds": 5},
-    "tool outlasts the budget": {"turn_budget_seconds": 5, "tool_task_timeout_seconds": 8},
+    "short budget": {"turn_budget_seconds": 4, "llm_task_timeout_seconds": 3},
+    "tool outlasts the budget": {"turn_budget_seconds": 3, "tool_task_timeout_seconds": 8},
 }
 ORDER_QUESTION = "Which item was ordered for 123456?"
 
@@ -190,7 +192,8 @@ SCENARIOS = [
     Scenario(
         "endpoint times out once: retried",
         ORDER_QUESTION,
-        on("planner", Reply(delay=9), (1,)),
+        on("planner", Reply(delay=2), (1,)),
+        config="short model timeout",
         answer_contains=("Organic Handsoap",),
         model_calls={"planner": 2},
     ),
@@ -348,7 +351,7 @@ SCENARIOS = [
     Scenario(
         "slow model: the turn budget ends the turn",
         ORDER_QUESTION,
-        lambda name, attempt: Reply(delay=2.5),
+        lambda name, attempt: Reply(delay=1.5),
         config="short budget",
         polite="Sorry, that took longer than it should",
     ),
@@ -363,7 +366,7 @@ SCENARIOS = [
     Scenario(
         "the execution times out",
         ORDER_QUESTION,
-        setup=handler_sleeps(7),
+        setup=handler_sleeps(4),
         config="tool outlasts the budget",
         polite="Sorry, that took longer than it should",
     ),
