@@ -100,8 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--llm",
         default="offline",
-        help="offline (default: a deterministic stand-in, not a model), replay:CASSETTE.json or "
-        "sagemaker:ENDPOINT_NAME",
+        help="offline (default: a deterministic stand-in, not a model), replay:CASSETTE.json, "
+        "sagemaker:ENDPOINT_NAME or bedrock:MODEL_ID",
     )
     parser.add_argument("--max-iterations", type=int, default=None, help="agent loop limit (default: Terraform's)")
     parser.add_argument("--conversations", help="a JSONL file of conversations; each runs in its own session")

@@ -265,9 +265,9 @@ class LocalFunction:
 class LocalAgent:
     """The deployed system, on this machine.
 
-    ``llm``: ``offline``, ``replay:PATH``, ``sagemaker:ENDPOINT`` or a ``Backend`` object (tests use
-    that to inject faults). ``log_sink``: where the functions' logs and metrics go (none by default),
-    at ``log_level``.
+    ``llm``: ``offline``, ``replay:PATH``, ``sagemaker:ENDPOINT``, ``bedrock:MODEL_ID`` or a ``Backend``
+    object (tests use that to inject faults). ``log_sink``: where the functions' logs and metrics go
+    (none by default), at ``log_level``.
     """
 
     _instances = itertools.count()
@@ -324,7 +324,9 @@ class LocalAgent:
 
         logging.getLogger("moto").setLevel(logging.CRITICAL)
         injected_backend = self._model_backend()
-        passthrough = ["sagemaker-runtime"] if isinstance(self.llm, str) and self.llm.startswith("sagemaker:") else []
+        real_services = {"sagemaker": "sagemaker-runtime", "bedrock": "bedrock-runtime"}
+        kind = self.llm.split(":", 1)[0] if isinstance(self.llm, str) else ""
+        passthrough = [real_services[kind]] if kind in real_services else []
         self._stack.enter_context(mock.patch.dict(os.environ, self._common_env()))
         self._stack.enter_context(
             mock_aws(
@@ -401,10 +403,14 @@ class LocalAgent:
             env.update(LLM_BACKEND="replay", LLM_CASSETTE_PATH=str(Path(self.llm.split(":", 1)[1]).resolve()))
         elif isinstance(self.llm, str) and self.llm.startswith("sagemaker:"):
             env.update(LLM_BACKEND="sagemaker", LLM_ENDPOINT_NAME=self.llm.split(":", 1)[1])
+        elif isinstance(self.llm, str) and self.llm.startswith("bedrock:"):
+            env.update(LLM_BACKEND="bedrock", BEDROCK_MODEL_ID=self.llm.split(":", 1)[1])
         elif not isinstance(self.llm, str):
             env.update(LLM_BACKEND="injected")
         elif self.llm != "offline":
-            raise ValueError(f"--llm must be offline, replay:PATH or sagemaker:ENDPOINT, not {self.llm!r}")
+            raise ValueError(
+                f"--llm must be offline, replay:PATH, sagemaker:ENDPOINT or bedrock:MODEL, not {self.llm!r}"
+            )
         if self.record_path:
             env["LLM_RECORD_PATH"] = str(self.record_path.resolve())
         return env
@@ -418,17 +424,22 @@ class LocalAgent:
         backend: Backend | None = None
         if not isinstance(self.llm, str):
             backend = self.llm
-        elif self.llm.startswith("sagemaker:"):
+        elif self.llm.startswith(("sagemaker:", "bedrock:")):
             import botocore.session
 
-            from agent_core.model import PAYLOAD_FORMATS, SageMakerBackend
+            from agent_core.model import PAYLOAD_FORMATS, BedrockBackend, SageMakerBackend
 
             session = botocore.session.get_session()
             if session.get_credentials() is None:
-                raise RuntimeError("--llm sagemaker:ENDPOINT needs AWS credentials (none were found)")
-            backend = SageMakerBackend(
-                self.llm.split(":", 1)[1], PAYLOAD_FORMATS[str(self.settings["llm_payload_format"])], session=session
-            )
+                raise RuntimeError(f"--llm {self.llm} needs AWS credentials (none were found)")
+            kind, name = self.llm.split(":", 1)
+            region = session.get_config_variable("region") or REGION
+            if kind == "bedrock":
+                backend = BedrockBackend(name, region, session=session)
+            else:
+                backend = SageMakerBackend(
+                    name, PAYLOAD_FORMATS[str(self.settings["llm_payload_format"])], region, session=session
+                )
         if backend is not None and self.record_path:
             backend = RecordingBackend(backend, self.record_path)
         return backend

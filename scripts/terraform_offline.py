@@ -35,3 +35,26 @@ def evaluate_module(module: Path, inputs: dict[str, Any], workdir: Path) -> dict
         if result.retcode != 0:
             raise RuntimeError(f"terraform failed in {workdir}: {result.value or result.error}")
     return cli.output(json=True).value["all"]["value"]
+
+
+def evaluate_files(files: list[Path], stub: str, outputs: dict[str, str], tfvars: dict[str, Any], workdir: Path) -> Any:
+    """Evaluate expressions of provider-less .tf files (variables, locals) with real Terraform.
+
+    ``stub`` declares what the files use from elsewhere (e.g. ``locals { account = "123" }``);
+    ``outputs`` names expressions to return. Returns the outputs' values, or raises with
+    Terraform's diagnostics (a failed validation, for example).
+    """
+    import shutil
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        shutil.copy(file, workdir / file.name)
+    blocks = "\n".join(f'output "{name}" {{\n  value = {expression}\n}}' for name, expression in outputs.items())
+    (workdir / "zz_test.tf").write_text(f"{stub}\n{blocks}\n", encoding="utf-8")
+    (workdir / "test.auto.tfvars.json").write_text(json.dumps(tfvars), encoding="utf-8")
+    cli = terraform_command(workdir)
+    for step in (cli.init, lambda: cli.apply(auto_approve=True)):
+        result = step()
+        if result.retcode != 0:
+            raise RuntimeError(f"terraform failed in {workdir}: {result.value or result.error}")
+    return {name: value["value"] for name, value in cli.output(json=True).value.items()}

@@ -25,9 +25,10 @@ locals {
       TURN_BUDGET_SECONDS = tostring(var.turn_budget_seconds)
     }
     llm = {
-      LLM_BACKEND         = "sagemaker"
-      LLM_ENDPOINT_NAME   = local.endpoint_name
+      LLM_BACKEND         = var.model_backend
+      LLM_ENDPOINT_NAME   = coalesce(local.endpoint_name, "none")
       LLM_PAYLOAD_FORMAT  = var.llm_payload_format
+      BEDROCK_MODEL_ID    = local.use_bedrock ? var.bedrock_model_id : "none"
       LLM_TIMEOUT_SECONDS = tostring(var.model_timeout_seconds)
     }
     parse = {
@@ -113,12 +114,22 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = each.key == "llm" ? [local.endpoint_arn] : []
+    for_each = each.key == "llm" && local.use_sagemaker ? [local.endpoint_arn] : []
 
     content {
       sid       = "InvokeTheModel"
       actions   = ["sagemaker:InvokeEndpoint"]
       resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.key == "llm" && local.use_bedrock ? [local.bedrock_model_arns] : []
+
+    content {
+      sid       = "InvokeTheBedrockModel"
+      actions   = ["bedrock:InvokeModel"] # what the Converse API needs
+      resources = statement.value
     }
   }
 

@@ -1,6 +1,11 @@
 output "endpoint_name" {
-  description = "SageMaker endpoint the LLM Lambda calls."
+  description = "SageMaker endpoint the LLM Lambda calls (null with the Bedrock backend)."
   value       = local.endpoint_name
+}
+
+output "model" {
+  description = "What the LLM Lambda calls: the endpoint or the Bedrock model."
+  value       = local.use_bedrock ? "bedrock:${var.bedrock_model_id}" : "sagemaker:${local.endpoint_name}"
 }
 
 output "state_machine_arn" {

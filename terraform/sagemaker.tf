@@ -1,13 +1,14 @@
-# The model endpoint: a SageMaker JumpStart model (Flan-UL2 by default) on a real-time endpoint.
+# The model endpoint (model_backend = sagemaker): a SageMaker JumpStart model, Flan-UL2 by default.
 # scripts/resolve_jumpstart_model.py writes jumpstart.auto.tfvars.json with the image, the artifact
 # and the environment the JumpStart spec gives for var.jumpstart_model_id. Set existing_endpoint_name
 # to use an endpoint you already have instead (nothing below is created then).
 
 locals {
-  create_endpoint = var.existing_endpoint_name == null
-  endpoint_name   = local.create_endpoint ? "${var.name_prefix}-llm" : var.existing_endpoint_name
+  use_sagemaker   = var.model_backend == "sagemaker"
+  create_endpoint = local.use_sagemaker && var.existing_endpoint_name == null
+  endpoint_name   = local.use_sagemaker ? coalesce(var.existing_endpoint_name, "${var.name_prefix}-llm") : null
   # SageMaker lower-cases endpoint names in ARNs.
-  endpoint_arn = "arn:${local.partition}:sagemaker:${var.region}:${local.account}:endpoint/${lower(local.endpoint_name)}"
+  endpoint_arn = local.use_sagemaker ? "arn:${local.partition}:sagemaker:${var.region}:${local.account}:endpoint/${lower(local.endpoint_name)}" : null
 
   image = local.create_endpoint && var.jumpstart_image_uri != null ? regex(
     "^(?P<account>[0-9]{12})\\.dkr\\.ecr\\.(?P<region>[a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?/(?P<repository>[^:@]+)", var.jumpstart_image_uri

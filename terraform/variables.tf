@@ -63,6 +63,28 @@ variable "log_execution_data" {
 
 # ---------------------------------------------------------------- the model
 
+variable "model_backend" {
+  description = "Where the model runs: sagemaker (the JumpStart endpoint this module creates, or existing_endpoint_name) or bedrock (an Amazon Bedrock model through the Converse API: no endpoint, billed per token; enable access to the model in the Bedrock console first)."
+  type        = string
+  default     = "sagemaker"
+
+  validation {
+    condition     = contains(["sagemaker", "bedrock"], var.model_backend)
+    error_message = "model_backend must be sagemaker or bedrock."
+  }
+}
+
+variable "bedrock_model_id" {
+  description = "Bedrock model or inference profile id for model_backend = bedrock, for example amazon.nova-micro-v1:0 or us.anthropic.claude-3-5-haiku-20241022-v1:0."
+  type        = string
+  default     = "amazon.nova-micro-v1:0"
+
+  validation {
+    condition     = can(regex("^((us|eu|apac|global|us-gov)\\.)?[a-z0-9-]+\\.[a-zA-Z0-9.:_-]+$", var.bedrock_model_id))
+    error_message = "bedrock_model_id must be a Bedrock model id (provider.model-name-version) or an inference profile id (us.provider.model...)."
+  }
+}
+
 variable "jumpstart_model_id" {
   description = "SageMaker JumpStart model to host. Any JumpStart text generation model works; scripts/resolve_jumpstart_model.py resolves its image, artifact and environment."
   type        = string

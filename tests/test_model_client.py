@@ -58,7 +58,7 @@ def test_generation_is_cut_at_stop_sequences():
 def stubbed_backend(payload_format="text2text"):
     session = botocore.session.get_session()
     backend = model.SageMakerBackend("flan", model.PAYLOAD_FORMATS[payload_format], "us-east-1", session=session)
-    client = model._sagemaker_runtime("us-east-1", 8, session)
+    client = model._runtime_client("sagemaker-runtime", "us-east-1", 8, session)
     return backend, Stubber(client)
 
 
@@ -109,7 +109,7 @@ def test_unreadable_bodies_are_invalid_output(body):
 
 def test_a_read_timeout_is_transient(monkeypatch):
     backend, _ = stubbed_backend()
-    client = model._sagemaker_runtime("us-east-1", 8, backend.session)
+    client = model._runtime_client("sagemaker-runtime", "us-east-1", 8, backend.session)
 
     def time_out(**_):
         raise ReadTimeoutError(endpoint_url="https://runtime.sagemaker")
@@ -120,7 +120,7 @@ def test_a_read_timeout_is_transient(monkeypatch):
 
 
 def test_settings_choose_the_backend(tmp_path):
-    base = model.ModelSettings("offline", "", "text2text", "", "", 8, "us-east-1")
+    base = model.ModelSettings("offline", "", "", "text2text", "", "", 8, "us-east-1")
     assert isinstance(model.backend_from_settings(base), model.OfflineBackend)
     with pytest.raises(model.ModelError, match="needs LLM_ENDPOINT_NAME"):
         model.backend_from_settings(base.__class__(**{**base.__dict__, "backend": "sagemaker"}))
@@ -142,3 +142,55 @@ def test_recording_then_replaying_round_trips(tmp_path):
     recorder.generate(rendered, PLANNER, 8)  # the same prompt is stored once
     assert len(model.load_cassette(path)) == 1
     assert model.ReplayBackend(path).generate(rendered, PLANNER, 8) == first
+
+
+def bedrock_backend():
+    session = botocore.session.get_session()
+    backend = model.BedrockBackend("amazon.nova-micro-v1:0", "us-east-1", session=session)
+    return backend, Stubber(model._runtime_client("bedrock-runtime", "us-east-1", 8, session))
+
+
+def test_bedrock_converse_sends_the_same_prompt_and_reads_the_text():
+    backend, stub = bedrock_backend()
+    stub.add_response(
+        "converse",
+        {
+            "output": {"message": {"role": "assistant", "content": [{"text": "order_status"}]}},
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": 400, "outputTokens": 3, "totalTokens": 403},
+            "metrics": {"latencyMs": 210},
+        },
+        {
+            "modelId": "amazon.nova-micro-v1:0",
+            "messages": [{"role": "user", "content": [{"text": "hello"}]}],
+            # the planner's only stop sequence is a line break, which Converse may refuse
+            "inferenceConfig": {"maxTokens": PLANNER.max_new_tokens, "temperature": 0.0},
+        },
+    )
+    with stub:
+        assert backend.generate("hello", PLANNER, 8) == "order_status"
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("ThrottlingException", model.ModelThrottled),
+        ("ServiceUnavailableException", model.ModelUnavailable),
+        ("ModelTimeoutException", model.ModelUnavailable),
+        ("AccessDeniedException", model.ModelError),
+        ("ValidationException", model.ModelError),
+    ],
+)
+def test_bedrock_errors_are_classified(code, error):
+    backend, stub = bedrock_backend()
+    stub.add_client_error("converse", service_error_code=code, http_status_code=400 if "Throttl" not in code else 429)
+    with stub, pytest.raises(error) as raised:
+        backend.generate("hello", PLANNER, 8)
+    assert type(raised.value) is error
+
+
+def test_bedrock_settings():
+    settings = model.ModelSettings("bedrock", "", "amazon.nova-micro-v1:0", "text2text", "", "", 8, "us-east-1")
+    assert model.backend_from_settings(settings).label == "bedrock:amazon.nova-micro-v1:0"
+    with pytest.raises(model.ModelError, match="needs BEDROCK_MODEL_ID"):
+        model.backend_from_settings(model.ModelSettings("bedrock", "", "", "text2text", "", "", 8, "us-east-1"))

@@ -323,3 +323,39 @@ def test_terraform_validate_with_providers(tmp_path):
     for command in (["init", "-backend=false", "-input=false"], ["validate", "-no-color"]):
         result = subprocess.run([terraform, *command], cwd=TERRAFORM_DIR, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- the model backend option, evaluated
+
+
+def bedrock_locals(tmp_path, model_id):
+    from terraform_offline import evaluate_files
+
+    return evaluate_files(
+        [TERRAFORM_DIR / "variables.tf", TERRAFORM_DIR / "bedrock.tf"],
+        'locals {\n  partition = "aws"\n  account   = "123456789012"\n}',
+        {"arns": "local.bedrock_model_arns", "bedrock": "local.use_bedrock"},
+        {"model_backend": "bedrock", "bedrock_model_id": model_id},
+        tmp_path,
+    )
+
+
+def test_bedrock_iam_covers_exactly_the_chosen_model(tmp_path):
+    model = bedrock_locals(tmp_path / "a", "amazon.nova-micro-v1:0")
+    assert model == {"arns": ["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"], "bedrock": True}
+    profile = bedrock_locals(tmp_path / "b", "us.anthropic.claude-3-5-haiku-20241022-v1:0")
+    assert profile["arns"] == [
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0",
+        "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
+    ]
+    with pytest.raises(RuntimeError, match="bedrock_model_id must be"):
+        bedrock_locals(tmp_path / "c", "gpt-4o")
+
+
+def test_the_bedrock_backend_creates_no_endpoint(parsed):
+    sagemaker = [body for _, kind, _, body in resources(parsed) if kind.startswith("aws_sagemaker")]
+    assert len(sagemaker) == 3
+    assert all(body["count"] == "${local.create_endpoint ? 1 : 0}" for body in sagemaker)
+    local = locals_of(parsed)
+    assert local["create_endpoint"] == "${local.use_sagemaker && var.existing_endpoint_name == null}"
+    assert local["core_environment"]["llm"]["LLM_BACKEND"] == "${var.model_backend}"

@@ -2,6 +2,7 @@
 
 Backends (``LLM_BACKEND``):
   - ``sagemaker``: a SageMaker real-time endpoint (``LLM_ENDPOINT_NAME``), invoked with botocore.
+  - ``bedrock``: an Amazon Bedrock model (``BEDROCK_MODEL_ID``) through the Converse API.
   - ``replay``: a cassette of prompt -> response pairs (``LLM_CASSETTE_PATH``).
   - ``offline``: the deterministic stand-in in ``offline_model`` (not a language model).
 
@@ -148,7 +149,15 @@ class Backend(Protocol):
 
 
 _THROTTLING_CODES = {"ThrottlingException", "Throttling", "TooManyRequestsException", "ThrottledException"}
-_TRANSIENT_CODES = {"ServiceUnavailable", "InternalFailure", "InternalServerError", "ModelNotReadyException"}
+_TRANSIENT_CODES = {
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "InternalFailure",
+    "InternalServerError",
+    "InternalServerException",
+    "ModelNotReadyException",
+    "ModelTimeoutException",
+}
 
 
 class SageMakerBackend:
@@ -164,7 +173,7 @@ class SageMakerBackend:
     def generate(self, text: str, prompt: Prompt, timeout_seconds: float) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        client = _sagemaker_runtime(self.region, max(1, round(timeout_seconds)), self.session)
+        client = _runtime_client("sagemaker-runtime", self.region, max(1, round(timeout_seconds)), self.session)
         body = json.dumps(self.payload_format.request(text, prompt))
         try:
             response = client.invoke_endpoint(
@@ -198,8 +207,43 @@ def _classify_client_error(error: Any) -> ModelError:
     return ModelError(code or f"HTTP {status}")
 
 
+class BedrockBackend:
+    """An Amazon Bedrock model through the Converse API: the same prompt files, no endpoint to run."""
+
+    def __init__(self, model_id: str, region: str | None = None, session: Any = None) -> None:
+        self.model_id = model_id
+        self.region = region
+        self.session = session
+        self.label = f"bedrock:{model_id}"
+
+    def generate(self, text: str, prompt: Prompt, timeout_seconds: float) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        client = _runtime_client("bedrock-runtime", self.region, max(1, round(timeout_seconds)), self.session)
+        config: dict[str, Any] = {"maxTokens": prompt.max_new_tokens, "temperature": prompt.temperature}
+        # Some models refuse whitespace-only stop sequences; cut_at_stop applies every one afterwards.
+        stops = [stop for stop in prompt.stop if stop.strip()][:4]
+        if stops:
+            config["stopSequences"] = stops
+        try:
+            response = client.converse(
+                modelId=self.model_id,
+                messages=[{"role": "user", "content": [{"text": text}]}],
+                inferenceConfig=config,
+            )
+        except ClientError as error:
+            raise _classify_client_error(error) from None
+        except BotoCoreError as error:
+            raise ModelUnavailable(type(error).__name__) from None
+        try:
+            parts = response["output"]["message"]["content"]
+            return "".join(part["text"] for part in parts if isinstance(part, dict) and "text" in part)
+        except (KeyError, TypeError):
+            raise ModelOutputInvalid("Converse response has no output.message.content") from None
+
+
 @lru_cache(maxsize=8)
-def _sagemaker_runtime(region: str | None, read_timeout: int, session: Any = None) -> Any:
+def _runtime_client(service: str, region: str | None, read_timeout: int, session: Any = None) -> Any:
     """One client per (whole-second) read timeout: the timeout shrinks as the turn budget runs out."""
     import botocore.session
     from botocore.config import Config
@@ -210,7 +254,7 @@ def _sagemaker_runtime(region: str | None, read_timeout: int, session: Any = Non
         retries={"total_max_attempts": 1},  # the state machine owns retries
     )
     session = session or botocore.session.get_session()
-    return session.create_client("sagemaker-runtime", region_name=region, config=config)
+    return session.create_client(service, region_name=region, config=config)
 
 
 class ReplayBackend:
@@ -283,6 +327,7 @@ def save_cassette(path: Path, interactions: list[dict[str, str]], source: str) -
 class ModelSettings:
     backend: str
     endpoint_name: str
+    bedrock_model_id: str
     payload_format: str
     cassette_path: str
     record_path: str
@@ -294,6 +339,7 @@ class ModelSettings:
         return cls(
             backend=os.environ.get("LLM_BACKEND", "sagemaker"),
             endpoint_name=os.environ.get("LLM_ENDPOINT_NAME", ""),
+            bedrock_model_id=os.environ.get("BEDROCK_MODEL_ID", ""),
             payload_format=os.environ.get("LLM_PAYLOAD_FORMAT", "text2text"),
             cassette_path=os.environ.get("LLM_CASSETTE_PATH", ""),
             record_path=os.environ.get("LLM_RECORD_PATH", ""),
@@ -312,6 +358,10 @@ def backend_from_settings(settings: ModelSettings) -> Backend:
                 f"unknown LLM_PAYLOAD_FORMAT {settings.payload_format!r}; use one of {sorted(PAYLOAD_FORMATS)}"
             )
         backend = SageMakerBackend(settings.endpoint_name, PAYLOAD_FORMATS[settings.payload_format], settings.region)
+    elif settings.backend == "bedrock":
+        if not settings.bedrock_model_id:
+            raise ModelError("LLM_BACKEND=bedrock needs BEDROCK_MODEL_ID")
+        backend = BedrockBackend(settings.bedrock_model_id, settings.region)
     elif settings.backend == "replay":
         if not settings.cassette_path:
             raise ModelError("LLM_BACKEND=replay needs LLM_CASSETTE_PATH")
@@ -319,7 +369,7 @@ def backend_from_settings(settings: ModelSettings) -> Backend:
     elif settings.backend == "offline":
         backend = OfflineBackend()
     else:
-        raise ModelError(f"unknown LLM_BACKEND {settings.backend!r}; use sagemaker, replay or offline")
+        raise ModelError(f"unknown LLM_BACKEND {settings.backend!r}; use sagemaker, bedrock, replay or offline")
     if settings.record_path:
         backend = RecordingBackend(backend, settings.record_path)
     return backend
