@@ -4,9 +4,10 @@
 # to use an endpoint you already have instead (nothing below is created then).
 
 locals {
-  use_sagemaker   = var.model_backend == "sagemaker"
-  create_endpoint = local.use_sagemaker && var.existing_endpoint_name == null
-  endpoint_name   = local.use_sagemaker ? coalesce(var.existing_endpoint_name, "${var.name_prefix}-llm") : null
+  use_sagemaker    = var.model_backend == "sagemaker"
+  create_endpoint  = local.use_sagemaker && var.existing_endpoint_name == null
+  endpoint_variant = "AllTraffic"
+  endpoint_name    = local.use_sagemaker ? coalesce(var.existing_endpoint_name, "${var.name_prefix}-llm") : null
   # SageMaker lower-cases endpoint names in ARNs.
   endpoint_arn = local.use_sagemaker ? "arn:${local.partition}:sagemaker:${var.region}:${local.account}:endpoint/${lower(local.endpoint_name)}" : null
 
@@ -170,7 +171,7 @@ resource "aws_sagemaker_endpoint_configuration" "llm" {
   kms_key_arn = local.endpoint_kms_key_arn
 
   production_variants {
-    variant_name                                      = "AllTraffic"
+    variant_name                                      = local.endpoint_variant
     model_name                                        = aws_sagemaker_model.llm[0].name
     instance_type                                     = var.endpoint_instance_type
     initial_instance_count                            = var.endpoint_instance_count

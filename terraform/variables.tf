@@ -155,6 +155,45 @@ variable "endpoint_instance_count" {
   }
 }
 
+variable "endpoint_autoscaling" {
+  description = "Scale the endpoint's instances with traffic (Application Auto Scaling, target tracking on invocations per instance). Off: endpoint_instance_count instances, always."
+  type        = bool
+  default     = false
+}
+
+variable "endpoint_min_instances" {
+  description = "Fewest instances when autoscaling: the idle cost."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.endpoint_min_instances >= 1 && var.endpoint_min_instances <= 10 && floor(var.endpoint_min_instances) == var.endpoint_min_instances
+    error_message = "endpoint_min_instances must be a whole number from 1 to 10 (real-time endpoints do not scale to zero)."
+  }
+}
+
+variable "endpoint_max_instances" {
+  description = "Most instances when autoscaling: the cap on the bill."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.endpoint_max_instances >= 1 && var.endpoint_max_instances <= 10 && floor(var.endpoint_max_instances) == var.endpoint_max_instances
+    error_message = "endpoint_max_instances must be a whole number from 1 to 10."
+  }
+}
+
+variable "endpoint_target_invocations_per_instance" {
+  description = "Autoscaling target: model invocations per instance per minute. A turn makes one or two calls of ~1.5 s (Flan-UL2), so one instance serves about 40 calls a minute."
+  type        = number
+  default     = 25
+
+  validation {
+    condition     = var.endpoint_target_invocations_per_instance >= 1 && var.endpoint_target_invocations_per_instance <= 10000
+    error_message = "endpoint_target_invocations_per_instance must be from 1 to 10000."
+  }
+}
+
 variable "existing_endpoint_name" {
   description = "Use this SageMaker endpoint instead of creating one (no model, endpoint configuration or endpoint is created then)."
   type        = string

@@ -359,3 +359,29 @@ def test_the_bedrock_backend_creates_no_endpoint(parsed):
     local = locals_of(parsed)
     assert local["create_endpoint"] == "${local.use_sagemaker && var.existing_endpoint_name == null}"
     assert local["core_environment"]["llm"]["LLM_BACKEND"] == "${var.model_backend}"
+
+
+def test_endpoint_autoscaling_tracks_invocations_on_the_endpoint_variant_and_is_off_by_default(parsed):
+    found = {kind: body for _, kind, _, body in resources(parsed) if kind.startswith("aws_appautoscaling")}
+    target, policy = found["aws_appautoscaling_target"], found["aws_appautoscaling_policy"]
+    gate = "${local.create_endpoint && var.endpoint_autoscaling ? 1 : 0}"
+    assert target["count"] == gate and policy["count"] == gate
+    assert target["resource_id"] == "endpoint/${aws_sagemaker_endpoint.llm[0].name}/variant/${local.endpoint_variant}"
+    assert target["scalable_dimension"] == "sagemaker:variant:DesiredInstanceCount"
+    (tracking,) = policy["target_tracking_scaling_policy_configuration"]
+    metric = tracking["predefined_metric_specification"][0]["predefined_metric_type"]
+    assert metric == "SageMakerVariantInvocationsPerInstance"
+    assert tracking["scale_in_cooldown"] > tracking["scale_out_cooldown"]
+    (config,) = [b for _, k, _, b in resources(parsed) if k == "aws_sagemaker_endpoint_configuration"]
+    assert config["production_variants"][0]["variant_name"] == "${local.endpoint_variant}"
+    assert terraform_defaults()["endpoint_autoscaling"] is False
+
+
+def test_autoscaling_bounds_are_validated(tmp_path):
+    from terraform_offline import evaluate_files
+
+    files = [TERRAFORM_DIR / "variables.tf"]
+    ok = evaluate_files(files, "", {"max": "var.endpoint_max_instances"}, {"endpoint_max_instances": 4}, tmp_path / "a")
+    assert ok == {"max": 4}
+    with pytest.raises(RuntimeError, match="do not scale to zero"):
+        evaluate_files(files, "", {"min": "var.endpoint_min_instances"}, {"endpoint_min_instances": 0}, tmp_path / "b")
