@@ -106,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-iterations", type=int, default=None, help="agent loop limit (default: Terraform's)")
     parser.add_argument("--conversations", help="a JSONL file of conversations; each runs in its own session")
     parser.add_argument("--record", help="write every prompt and response to this cassette (for --llm replay:...)")
+    parser.add_argument(
+        "--memory",
+        default="session_attributes",
+        choices=["session_attributes", "dynamodb"],
+        help="where conversation memory lives (Terraform's conversation_memory)",
+    )
     parser.add_argument("--logs", help="append the functions' structured logs and metrics to this file")
     parser.add_argument(
         "--log-level",

@@ -179,6 +179,21 @@ def create_sample_tables(dynamodb: Any) -> dict[str, str]:
     return names
 
 
+def create_memory_table(dynamodb: Any) -> str:
+    """The optional conversation memory table, as terraform/memory.tf creates it."""
+    name = f"{NAME_PREFIX}-memory"
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "session_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "session_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
+    return name
+
+
 # ---------------------------------------------------------------- results
 
 
@@ -281,6 +296,7 @@ class LocalAgent:
         record_path: str | Path | None = None,
         log_sink: TextIO | None = None,
         log_level: str = "INFO",
+        memory: str = "session_attributes",
     ) -> None:
         self.settings = {name: terraform_defaults()[name] for name in SETTINGS}
         self.settings.update(settings or {})
@@ -290,6 +306,9 @@ class LocalAgent:
         self.record_path = Path(record_path) if record_path else None
         self.log_sink = log_sink
         self.log_level = log_level
+        if memory not in ("session_attributes", "dynamodb"):
+            raise ValueError(f"memory must be session_attributes or dynamodb, not {memory!r}")
+        self.memory = memory
         self.functions: dict[str, LocalFunction] = {}
         self.executions: list[Any] = []
         self.model_label = ""
@@ -370,11 +389,15 @@ class LocalAgent:
         self.state_machine_arn = self._sfn.create_state_machine(
             name=STATE_MACHINE_NAME, definition=definition, roleArn=self._role_arn, type="EXPRESS"
         )["stateMachineArn"]
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        memory_table = create_memory_table(dynamodb) if self.memory == "dynamodb" else "none"
         self._deploy(
             "fulfilment",
             {
                 "STATE_MACHINE_ARN": self.state_machine_arn,
                 "TURN_BUDGET_SECONDS": str(self.settings["turn_budget_seconds"]),
+                "MEMORY_TABLE_NAME": memory_table,
+                "MEMORY_TTL_SECONDS": str(24 * 3600),
             },
             self.settings["turn_budget_seconds"] + 3,
         )

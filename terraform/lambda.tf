@@ -23,6 +23,8 @@ locals {
     fulfilment = {
       STATE_MACHINE_ARN   = local.state_machine_arn
       TURN_BUDGET_SECONDS = tostring(var.turn_budget_seconds)
+      MEMORY_TABLE_NAME   = var.conversation_memory == "dynamodb" ? "${var.name_prefix}-memory" : "none"
+      MEMORY_TTL_SECONDS  = tostring(var.memory_ttl_hours * 3600)
     }
     llm = {
       LLM_BACKEND         = var.model_backend
@@ -139,6 +141,16 @@ data "aws_iam_policy_document" "function" {
     content {
       sid       = "RunOneTurn"
       actions   = ["states:StartSyncExecution"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.key == "fulfilment" ? aws_dynamodb_table.memory[*].arn : []
+
+    content {
+      sid       = "RememberTheConversation"
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
       resources = [statement.value]
     }
   }

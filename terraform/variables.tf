@@ -343,6 +343,28 @@ variable "deletion_protection" {
   default     = false
 }
 
+variable "conversation_memory" {
+  description = "Where the last turns of a conversation are kept: session_attributes (Lex session attributes, the default; nothing to create) or dynamodb (a table with a TTL, keyed by the Lex session id: server-side and beyond the Lex session)."
+  type        = string
+  default     = "session_attributes"
+
+  validation {
+    condition     = contains(["session_attributes", "dynamodb"], var.conversation_memory)
+    error_message = "conversation_memory must be session_attributes or dynamodb."
+  }
+}
+
+variable "memory_ttl_hours" {
+  description = "With conversation_memory = dynamodb: hours a conversation's memory is kept after its last turn."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.memory_ttl_hours >= 1 && var.memory_ttl_hours <= 720
+    error_message = "memory_ttl_hours must be from 1 to 720."
+  }
+}
+
 variable "lex_idle_session_ttl_seconds" {
   description = "How long Lex keeps an idle session (and the conversation memory in it)."
   type        = number

@@ -117,21 +117,29 @@ def _agent_core_imports(tree: ast.AST) -> set[str]:
 
 
 @cache
-def environment_reads(function: str) -> dict[str, bool]:
-    """Every environment variable the function's handler reads, itself or through agent_core."""
-    reads: dict[str, bool] = {}
+def module_closure(function: str) -> tuple[Path, ...]:
+    """The function's handler and every agent_core module it imports, directly or not."""
     seen: set[str] = set()
+    paths = []
     pending = [FUNCTIONS_DIR / function / "handler.py"]
     while pending:
         path = pending.pop()
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for key, required in _environment_reads(tree).items():
-            reads[key] = reads.get(key, False) or required
-        for module in _agent_core_imports(tree) - seen:
+        paths.append(path)
+        for module in _agent_core_imports(ast.parse(path.read_text(encoding="utf-8"))) - seen:
             seen.add(module)
             candidate = FUNCTIONS_DIR / "agent_core" / f"{module}.py"
             if candidate.exists():
                 pending.append(candidate)
+    return tuple(paths)
+
+
+@cache
+def environment_reads(function: str) -> dict[str, bool]:
+    """Every environment variable the function's handler reads, itself or through agent_core."""
+    reads: dict[str, bool] = {}
+    for path in module_closure(function):
+        for key, required in _environment_reads(ast.parse(path.read_text(encoding="utf-8"))).items():
+            reads[key] = reads.get(key, False) or required
     return reads
 
 

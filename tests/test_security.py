@@ -95,11 +95,17 @@ def test_assume_role_policies_trust_one_service_each(parsed):
     }
 
 
-def test_tool_roles_may_only_read_one_item(parsed):
+def test_tool_roles_may_only_read_one_item_and_only_fulfilment_may_write_memory(parsed):
     (document,) = [b for _, k, n, b in resources(parsed, "data") if (k, n) == ("aws_iam_policy_document", "function")]
-    dynamo = [d["statement"] for d in document["dynamic"] if "dynamodb" in json.dumps(d)]
-    (statement,) = dynamo
-    assert flat(statement["content"][0]["actions"]) == ["dynamodb:GetItem"]
+    dynamo = {
+        d["statement"]["content"][0]["sid"]: d["statement"] for d in document["dynamic"] if "dynamodb" in json.dumps(d)
+    }
+    assert set(dynamo) == {"ReadOneRecord", "RememberTheConversation"}
+    assert flat(dynamo["ReadOneRecord"]["content"][0]["actions"]) == ["dynamodb:GetItem"]
+    assert "local.tool_tables" in dynamo["ReadOneRecord"]["for_each"]
+    memory = dynamo["RememberTheConversation"]
+    assert flat(memory["content"][0]["actions"]) == ["dynamodb:GetItem", "dynamodb:PutItem"]
+    assert memory["for_each"] == '${each.key == "fulfilment" ? aws_dynamodb_table.memory[*].arn : []}'
     assert "dynamodb" not in json.dumps(document["statement"])
 
 
@@ -107,9 +113,9 @@ def test_encryption_at_rest_and_the_optional_key_everywhere(parsed):
     found = {(kind, name): body for _, kind, name, body in resources(parsed)}
     for key in [("aws_cloudwatch_log_group", "function"), ("aws_cloudwatch_log_group", "state_machine")]:
         assert found[key]["kms_key_id"] == "${var.kms_key_arn}", key
-    table = found[("aws_dynamodb_table", "table")]
-    assert table["server_side_encryption"][0] == {"enabled": True, "kms_key_arn": "${var.kms_key_arn}"}
-    assert table["point_in_time_recovery"][0]["enabled"] is True
+    for key in [("aws_dynamodb_table", "table"), ("aws_dynamodb_table", "memory")]:
+        assert found[key]["server_side_encryption"][0] == {"enabled": True, "kms_key_arn": "${var.kms_key_arn}"}
+        assert found[key]["point_in_time_recovery"][0]["enabled"] is True
     machine = found[("aws_sfn_state_machine", "agent")]["encryption_configuration"][0]
     assert "CUSTOMER_MANAGED_KMS_KEY" in machine["type"] and machine["kms_key_id"] == "${var.kms_key_arn}"
     assert found[("aws_lambda_function", "function")]["kms_key_arn"] == "${var.kms_key_arn}"

@@ -21,6 +21,7 @@ from agent_core.answers import answer
 from agent_core.aws import client
 from agent_core.lex import close, parse_event
 from agent_core.limits import LEX_MAX_MESSAGE_CHARS
+from agent_core.memory_store import MemoryTable
 from agent_core.observability import MetricUnit, count_by, powertools
 from agent_core.text import clean_model_text, clean_user_text
 
@@ -29,6 +30,13 @@ STATE_MACHINE_ARN = os.environ["STATE_MACHINE_ARN"]
 TURN_BUDGET_SECONDS = float(os.environ.get("TURN_BUDGET_SECONDS", "25"))
 # The execution ends itself within the turn budget; the read timeout only guards against a hang.
 SFN = client("stepfunctions", read_timeout=TURN_BUDGET_SECONDS + 2, max_attempts=1)
+# Optional server-side memory; "none" (Terraform's value when off) or unset: session attributes.
+_MEMORY_TABLE = os.environ.get("MEMORY_TABLE_NAME", "none")
+MEMORY = (
+    None
+    if _MEMORY_TABLE in ("", "none")
+    else MemoryTable(_MEMORY_TABLE, int(os.environ.get("MEMORY_TTL_SECONDS", str(24 * 3600))))
+)
 FALLBACK_OUTCOMES = {"no_tool", "refused", "clarify", "partial", "max_iterations", "error", "too_slow", "not_run"}
 
 
@@ -57,10 +65,37 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         count_by(metrics, "Fallbacks", "reason", "empty_question")
         return close(answer("empty_question"), attributes, intent_name)
 
-    history = memory.read_history(attributes.get(memory.SESSION_ATTRIBUTE))
+    history = recall(lex_event.sessionId, attributes)
     result = run_turn(question, history, lex_event.sessionId)
-    attributes[memory.SESSION_ATTRIBUTE] = memory.to_attribute(memory.remember(history, question, result.answer))
+    remember(lex_event.sessionId, attributes, memory.remember(history, question, result.answer))
     return close(result.answer, attributes, intent_name)
+
+
+def recall(session_id: str, attributes: dict[str, str]) -> list[memory.Turn]:
+    """The remembered turns: from the memory table when there is one, else the session attributes."""
+    if MEMORY is None:
+        return memory.read_history(attributes.get(memory.SESSION_ATTRIBUTE))
+    attributes.pop(memory.SESSION_ATTRIBUTE, None)  # the table is the memory: ignore what a client sends
+    if not session_id:
+        return []
+    try:
+        return MEMORY.load(session_id)
+    except Exception as error:  # noqa: BLE001 - memory is best effort: the turn goes on without it
+        logger.warning("memory not read", extra={"error": type(error).__name__})
+        count_by(metrics, "Fallbacks", "reason", "memory_unavailable")
+        return []
+
+
+def remember(session_id: str, attributes: dict[str, str], history: list[memory.Turn]) -> None:
+    if MEMORY is None:
+        attributes[memory.SESSION_ATTRIBUTE] = memory.to_attribute(history)
+        return
+    if not session_id:
+        return
+    try:
+        MEMORY.save(session_id, history)
+    except Exception as error:  # noqa: BLE001 - memory is best effort
+        logger.warning("memory not written", extra={"error": type(error).__name__})
 
 
 def run_turn(question: str, history: list[memory.Turn], session_id: str) -> TurnResult:
