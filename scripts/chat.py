@@ -8,19 +8,25 @@
 
 By default the agent runs locally (scripts/local_runtime.py: the real state machine and handlers on
 moto) with the offline stand-in instead of a model. ``--llm replay:PATH`` replays a recorded cassette;
-``--llm sagemaker:ENDPOINT`` calls a real endpoint with your AWS credentials.
+``--llm sagemaker:ENDPOINT`` or ``--llm bedrock:MODEL_ID`` calls a real model with your credentials.
+
+``--target lex`` talks to the deployed bot (Lex V2 RecognizeText, the test alias by default) and
+``--target stepfunctions`` runs the deployed state machine and prints the states each turn entered;
+their defaults come from ``terraform output -json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from local_runtime import LocalAgent, Session, Turn
+from local_runtime import LocalAgent, Session
+from remote import LexTarget, StepFunctionsTarget, terraform_outputs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,42 +36,64 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     log_sink = Path(args.logs).open("a", encoding="utf-8") if args.logs else None  # noqa: SIM115
     try:
-        with LocalAgent(
-            args.llm, max_iterations=args.max_iterations, record_path=args.record, log_sink=log_sink
-        ) as agent:
+        with _target(args, log_sink) as agent:
             if not args.json:
-                print(f"LLM: {agent.model_label}")
+                print(f"talking to: {agent.model_label if isinstance(agent, LocalAgent) else agent.label}")
             if args.conversations:
                 for conversation in _conversations(Path(args.conversations)):
                     _run(agent, agent.session(), conversation, args.json)
-            elif args.questions:
-                _run(agent, agent.session(), args.questions, args.json)
             else:
-                _run(agent, agent.session(), _typed_questions(), args.json)
+                session = agent.session() if args.session_id is None else Session(id=args.session_id)
+                _run(agent, session, args.questions or _typed_questions(), args.json)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     finally:
         if log_sink:
             log_sink.close()
     return 0
 
 
-def _run(agent: LocalAgent, session: Session, questions: Iterable[str], as_json: bool) -> None:
+def _target(args: argparse.Namespace, log_sink: TextIO | None) -> contextlib.AbstractContextManager[Any]:
+    if args.target == "local":
+        return LocalAgent(
+            args.llm,
+            max_iterations=args.max_iterations,
+            record_path=args.record,
+            log_sink=log_sink,
+            log_level=args.log_level,
+            memory=args.memory,
+        )
+    outputs = terraform_outputs()
+    region = args.region or outputs.get("region")
+    if args.target == "lex":
+        alias = args.alias_id or outputs.get("bot_alias_id") or "TSTALIASID"
+        target: Any = LexTarget(args.bot_id or outputs.get("bot_id", ""), alias, args.locale_id, region)
+    else:
+        arn = args.state_machine_arn or outputs.get("state_machine_arn", "")
+        target = StepFunctionsTarget(arn, outputs.get("state_machine_log_group"), region)
+    return contextlib.nullcontext(target)
+
+
+def _run(agent: Any, session: Session, questions: Iterable[str], as_json: bool) -> None:
+    label = agent.model_label if isinstance(agent, LocalAgent) else ""
     for question in questions:
         turn = agent.ask(session, question)
         if as_json:
             print(json.dumps(turn.summary(), ensure_ascii=False), flush=True)
         else:
-            _print_turn(turn, agent.model_label, sys.stdout)
+            _print_turn(turn, label, sys.stdout)
 
 
-def _print_turn(turn: Turn, model_label: str, out: TextIO) -> None:
+def _print_turn(turn: Any, model_label: str, out: TextIO) -> None:
     stand_in = " [offline stand-in, not a model]" if model_label.startswith("offline") else ""
     tools = ", ".join(f"{t.name}({', '.join(t.args.values())}) {t.status}" for t in turn.tools) or "none"
+    calls = "n/a" if turn.llm_calls is None else turn.llm_calls
     out.write(f"you>   {turn.question}\n")
     out.write(f"agent> {turn.answer}\n")
-    out.write(f"       path: {' > '.join(turn.states) or '(state machine not run)'}\n")
+    out.write(f"       path: {' > '.join(turn.states) or '(not observed)'}\n")
     out.write(
-        f"       tools: {tools} | iterations: {turn.iterations} | LLM calls: {turn.llm_calls}{stand_in}"
-        f" | {turn.elapsed_ms} ms\n"
+        f"       tools: {tools} | iterations: {turn.iterations} | LLM calls: {calls}{stand_in} | {turn.elapsed_ms} ms\n"
     )
     for failure in turn.failures:
         out.write(f"       note: {failure}\n")
@@ -96,6 +124,18 @@ def _conversations(path: Path) -> Iterator[list[str]]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("questions", nargs="*", help="questions, asked in order in one session")
+    parser.add_argument(
+        "--target",
+        default="local",
+        choices=["local", "lex", "stepfunctions"],
+        help="local (default): this machine; lex: the deployed bot; stepfunctions: the deployed state machine",
+    )
+    parser.add_argument("--bot-id", help="for --target lex (default: terraform output bot_id)")
+    parser.add_argument("--alias-id", help="for --target lex (default: TSTALIASID, the test alias)")
+    parser.add_argument("--locale-id", default="en_US", help="for --target lex")
+    parser.add_argument("--state-machine-arn", help="for --target stepfunctions (default: terraform output)")
+    parser.add_argument("--region", help="for remote targets (default: terraform output region, then your profile's)")
+    parser.add_argument("--session-id", help="continue this session (remote targets keep memory per session)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per turn")
     parser.add_argument(
         "--llm",

@@ -8,6 +8,16 @@ output "model" {
   value       = local.use_bedrock ? "bedrock:${var.bedrock_model_id}" : "sagemaker:${local.endpoint_name}"
 }
 
+output "region" {
+  description = "Region everything is deployed in."
+  value       = var.region
+}
+
+output "state_machine_log_group" {
+  description = "CloudWatch log group of the state machine's executions (each state's input and output)."
+  value       = aws_cloudwatch_log_group.state_machine.name
+}
+
 output "state_machine_arn" {
   description = "ARN of the Express state machine that runs one turn."
   value       = aws_sfn_state_machine.agent.arn

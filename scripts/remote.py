@@ -1,0 +1,216 @@
+"""Talk to what you deployed: the Lex bot, or the state machine behind it.
+
+- ``LexTarget``: Amazon Lex V2 RecognizeText on the bot (the test alias TSTALIASID by default), as
+  the console's test window does: Lex, the fulfilment Lambda, the state machine and all.
+- ``StepFunctionsTarget``: StartSyncExecution on the Express state machine with the input the
+  fulfilment Lambda sends, then the states the execution entered, read from its CloudWatch log
+  group (Express executions keep no history in the service; they log it at level ALL).
+
+Defaults come from ``terraform output -json`` when Terraform has state in terraform/.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import _paths  # noqa: F401  (functions/ on the path)
+from agent_core import memory, registry
+from agent_core.text import clean_user_text
+from local_runtime import REPO, Session, ToolUse
+
+
+@dataclass
+class RemoteTurn:
+    question: str
+    answer: str
+    states: list[str]
+    tools: list[ToolUse]
+    iterations: int | None
+    llm_calls: int | None  # not observable remotely
+    elapsed_ms: int
+    outcome: str
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "tools": [{"name": t.name, "args": t.args, "ok": t.ok, "status": t.status} for t in self.tools],
+            "states": self.states,
+            "iterations": self.iterations,
+            "llm_calls": self.llm_calls,
+            "elapsed_ms": self.elapsed_ms,
+            "outcome": self.outcome,
+            "failures": self.failures,
+        }
+
+
+def terraform_outputs(directory: str = str(REPO / "terraform")) -> dict[str, Any]:
+    """``terraform output -json`` as {name: value}; {} without terraform or without state."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        return {}
+    try:
+        result = subprocess.run(
+            [terraform, f"-chdir={directory}", "output", "-json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        outputs = json.loads(result.stdout) if result.returncode == 0 else {}
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return {}
+    return {name: item.get("value") for name, item in outputs.items() if isinstance(item, dict)}
+
+
+class LexTarget:
+    def __init__(
+        self,
+        bot_id: str,
+        alias_id: str = "TSTALIASID",
+        locale_id: str = "en_US",
+        region: str | None = None,
+        client: Any = None,
+    ) -> None:
+        if not bot_id:
+            raise ValueError("--target lex needs a bot id (--bot-id, or deploy first so `terraform output` has one)")
+        self.bot_id, self.alias_id, self.locale_id = bot_id, alias_id, locale_id
+        self.label = f"Lex V2 bot {bot_id}, alias {alias_id}, {locale_id}"
+        if client is None:
+            import boto3
+
+            client = boto3.client("lexv2-runtime", region_name=region)
+        self.client = client
+
+    def session(self, session_id: str | None = None) -> Session:
+        return Session(id=session_id or f"chat-{uuid.uuid4().hex[:16]}")
+
+    def ask(self, session: Session, text: str) -> RemoteTurn:
+        started = time.perf_counter()
+        request: dict[str, Any] = {
+            "botId": self.bot_id,
+            "botAliasId": self.alias_id,
+            "localeId": self.locale_id,
+            "sessionId": session.id,
+            "text": text,
+        }
+        if session.attributes:
+            request["sessionState"] = {"sessionAttributes": session.attributes}
+        response = self.client.recognize_text(**request)
+        elapsed = round((time.perf_counter() - started) * 1000)
+        state = response.get("sessionState", {})
+        session.attributes = dict(state.get("sessionAttributes") or {})
+        answer = " ".join(
+            m.get("content", "") for m in response.get("messages", []) if m.get("contentType") == "PlainText"
+        )
+        intent = state.get("intent", {})
+        outcome = f"{intent.get('name', '?')} {intent.get('state', '?')}".strip()
+        return RemoteTurn(text, answer, [], [], None, None, elapsed, outcome)
+
+
+class StepFunctionsTarget:
+    def __init__(
+        self,
+        state_machine_arn: str,
+        log_group: str | None = None,
+        region: str | None = None,
+        sfn: Any = None,
+        logs: Any = None,
+        log_wait_seconds: float = 10,
+    ) -> None:
+        if not state_machine_arn:
+            raise ValueError("--target stepfunctions needs a state machine ARN (--state-machine-arn, or deploy first)")
+        self.state_machine_arn = state_machine_arn
+        self.log_group = log_group
+        self.label = f"state machine {state_machine_arn.rsplit(':', 1)[-1]}"
+        self.log_wait_seconds = log_wait_seconds
+        if sfn is None or logs is None:
+            import boto3
+
+            sfn = sfn or boto3.client("stepfunctions", region_name=region)
+            logs = logs or boto3.client("logs", region_name=region)
+        self.sfn, self.logs = sfn, logs
+
+    def session(self, session_id: str | None = None) -> Session:
+        return Session(id=session_id or f"chat-{uuid.uuid4().hex[:16]}")
+
+    def ask(self, session: Session, text: str) -> RemoteTurn:
+        """One turn with the input the fulfilment Lambda sends, memory kept here as Lex would."""
+        question = clean_user_text(text)
+        history = memory.read_history(session.attributes.get(memory.SESSION_ATTRIBUTE))
+        started = time.perf_counter()
+        response = self.sfn.start_sync_execution(
+            stateMachineArn=self.state_machine_arn,
+            name=f"{session.id[:40]}-{uuid.uuid4().hex[:12]}",
+            input=json.dumps({"question": question, "history": history, "session_id": session.id}),
+        )
+        elapsed = round((time.perf_counter() - started) * 1000)
+        status = response.get("status", "?")
+        output = json.loads(response["output"]) if status == "SUCCEEDED" and response.get("output") else {}
+        answer = output.get("answer") or f"(execution {status}: {response.get('error', '')})"
+        session.attributes[memory.SESSION_ATTRIBUTE] = memory.to_attribute(memory.remember(history, question, answer))
+        tools = [
+            ToolUse(
+                item["tool"],
+                {registry.tool(item["tool"]).argument: item["id"]},
+                item["status"] in ("found", "not_found"),
+                item["status"],
+            )
+            for item in output.get("tools") or []
+            if isinstance(item, dict) and item.get("tool") in {t.name for t in registry.tools()} and item.get("id")
+        ]
+        states = self.states(response.get("executionArn", "")) if self.log_group else []
+        failures = (
+            []
+            if status == "SUCCEEDED"
+            else [f"execution {status}: {response.get('error', '')} {response.get('cause', '')}".strip()]
+        )
+        return RemoteTurn(
+            text,
+            answer,
+            states,
+            tools,
+            output.get("iterations"),
+            None,
+            elapsed,
+            output.get("outcome", status.lower()),
+            failures,
+        )
+
+    def states(self, execution_arn: str) -> list[str]:
+        """States entered, in order, from the execution's log events (they arrive within seconds)."""
+        deadline = time.monotonic() + self.log_wait_seconds
+        while True:
+            events = self._log_events(execution_arn)
+            done = any(
+                e.get("type", "").startswith("Execution") and e.get("type") != "ExecutionStarted" for e in events
+            )
+            if done or time.monotonic() >= deadline:
+                break
+            time.sleep(1)
+        events.sort(key=lambda event: int(event.get("id", 0)))
+        return [e["details"]["name"] for e in events if e.get("type", "").endswith("StateEntered") and "details" in e]
+
+    def _log_events(self, execution_arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "logGroupName": self.log_group,
+            "filterPattern": f'{{ $.execution_arn = "{execution_arn}" }}',
+        }
+        while True:
+            page = self.logs.filter_log_events(**kwargs)
+            for event in page.get("events", []):
+                try:
+                    events.append(json.loads(event["message"]))
+                except (KeyError, ValueError):
+                    continue
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]

@@ -1,0 +1,153 @@
+"""chat.py --target lex / stepfunctions, against the AWS APIs as botocore's Stubber answers them
+(moto has no lexv2-runtime; Stubber checks every request against the service model)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+import chat
+import remote
+from agent_core.memory import SESSION_ATTRIBUTE
+
+ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:support-agent-turn"
+EXECUTION = "arn:aws:states:us-east-1:123456789012:express:support-agent-turn:s-1:abc"
+
+
+def lex_reply(text, attributes=None):
+    return {
+        "messages": [{"contentType": "PlainText", "content": text}],
+        "sessionState": {
+            "dialogAction": {"type": "Close"},
+            "intent": {"name": "FallbackIntent", "state": "Fulfilled"},
+            "sessionAttributes": attributes or {},
+        },
+        "sessionId": "s-1",
+    }
+
+
+def test_lex_target_sends_recognize_text_to_the_test_alias_and_keeps_the_session():
+    client = boto3.client("lexv2-runtime", region_name="us-east-1")
+    target = remote.LexTarget("ABCDEFGHIJ", region="us-east-1", client=client)
+    session = target.session("s-1")
+    with Stubber(client) as stub:
+        stub.add_response(
+            "recognize_text",
+            lex_reply("Order 123456 shipped.", {SESSION_ATTRIBUTE: "[]"}),
+            {
+                "botId": "ABCDEFGHIJ",
+                "botAliasId": "TSTALIASID",
+                "localeId": "en_US",
+                "sessionId": "s-1",
+                "text": "Has order 123456 shipped?",
+            },
+        )
+        stub.add_response(
+            "recognize_text",
+            lex_reply("It arrives on 2026-11-03."),
+            {
+                "botId": "ABCDEFGHIJ",
+                "botAliasId": "TSTALIASID",
+                "localeId": "en_US",
+                "sessionId": "s-1",
+                "text": "When will it arrive?",
+                "sessionState": {"sessionAttributes": {SESSION_ATTRIBUTE: "[]"}},
+            },
+        )
+        first = target.ask(session, "Has order 123456 shipped?")
+        second = target.ask(session, "When will it arrive?")
+    assert first.answer == "Order 123456 shipped." and first.outcome == "FallbackIntent Fulfilled"
+    assert second.answer == "It arrives on 2026-11-03."
+    assert set(first.summary()) >= {"question", "answer", "tools", "states", "iterations", "llm_calls", "elapsed_ms"}
+
+
+def test_stepfunctions_target_runs_a_turn_and_reads_the_states_from_the_logs():
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    logs = boto3.client("logs", region_name="us-east-1")
+    target = remote.StepFunctionsTarget(
+        ARN, "/aws/vendedlogs/states/support-agent-turn", sfn=sfn, logs=logs, log_wait_seconds=0
+    )
+    session = target.session("s-1")
+    output = {
+        "answer": "Order 123456: 2 x Organic Handsoap.",
+        "outcome": "answered",
+        "iterations": 1,
+        "tools": [{"tool": "order_status", "id": "123456", "status": "found", "text": "x"}],
+    }
+    log_events = [
+        {"id": "1", "type": "ExecutionStarted", "details": {}},
+        {"id": "3", "type": "TaskStateEntered", "details": {"name": "PlanToolUse"}},
+        {"id": "2", "type": "PassStateEntered", "details": {"name": "StartTurn"}},
+        {"id": "9", "type": "ExecutionSucceeded", "details": {}},
+    ]
+    with Stubber(sfn) as sfn_stub, Stubber(logs) as logs_stub:
+        sfn_stub.add_response(
+            "start_sync_execution",
+            {
+                "executionArn": EXECUTION,
+                "startDate": "2026-11-21T10:00:00Z",
+                "stopDate": "2026-11-21T10:00:02Z",
+                "status": "SUCCEEDED",
+                "output": json.dumps(output),
+            },
+            {"stateMachineArn": ARN, "name": ANY, "input": ANY},
+        )
+        logs_stub.add_response(
+            "filter_log_events",
+            {"events": [{"message": json.dumps(event)} for event in log_events]},
+            {
+                "logGroupName": "/aws/vendedlogs/states/support-agent-turn",
+                "filterPattern": f'{{ $.execution_arn = "{EXECUTION}" }}',
+            },
+        )
+        turn = target.ask(session, 'Which item was ordered for 123456? "quoted"')
+    assert turn.answer == output["answer"]
+    assert turn.states == ["StartTurn", "PlanToolUse"]
+    assert [(t.name, t.args, t.status) for t in turn.tools] == [("order_status", {"order_id": "123456"}, "found")]
+    assert json.loads(session.attributes[SESSION_ATTRIBUTE])[0]["user"] == "Which item was ordered for 123456? 'quoted'"
+
+
+def test_a_failed_remote_execution_is_reported_not_raised():
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    target = remote.StepFunctionsTarget(ARN, None, sfn=sfn, logs=boto3.client("logs", region_name="us-east-1"))
+    with Stubber(sfn) as stub:
+        stub.add_response(
+            "start_sync_execution",
+            {
+                "executionArn": EXECUTION,
+                "startDate": "2026-11-21T10:00:00Z",
+                "stopDate": "2026-11-21T10:00:25Z",
+                "status": "TIMED_OUT",
+            },
+        )
+        turn = target.ask(target.session(), "hi")
+    assert turn.outcome == "timed_out" and turn.failures and "TIMED_OUT" in turn.answer
+
+
+@pytest.fixture
+def fake_terraform(tmp_path, monkeypatch):
+    script = tmp_path / "terraform"
+    outputs = {"bot_id": {"value": "BOTBOTBOT1"}, "region": {"value": "eu-west-1"}, "state_machine_arn": {"value": ARN}}
+    script.write_text(f"#!/bin/sh\ncat <<'EOF'\n{json.dumps(outputs)}\nEOF\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_defaults_come_from_terraform_outputs(fake_terraform, monkeypatch):
+    assert remote.terraform_outputs()["bot_id"] == "BOTBOTBOT1"
+    made = {}
+    monkeypatch.setattr(chat, "LexTarget", lambda *args: made.setdefault("lex", args) and None)
+    args = chat._parser().parse_args(["--target", "lex"])
+    chat._target(args, None)
+    assert made["lex"] == ("BOTBOTBOT1", "TSTALIASID", "en_US", "eu-west-1")
+
+
+def test_without_terraform_state_a_remote_target_asks_for_its_id(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no terraform at all
+    assert chat.main(["--target", "stepfunctions", "hi"]) == 2
+    assert "needs a state machine ARN" in capsys.readouterr().err
