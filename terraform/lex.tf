@@ -124,3 +124,14 @@ resource "aws_lambda_permission" "lex" {
   # Any alias of this bot, the test alias TSTALIASID included.
   source_arn = "arn:${local.partition}:lex:${var.region}:${local.account}:bot-alias/${awscc_lex_bot.agent.bot_id}/*"
 }
+
+# QnABot on AWS (optional): its fulfilment role may call the same Lambda as a Lambda hook, for the
+# CustomNoMatches item, so questions QnABot cannot answer reach the agent.
+resource "aws_lambda_permission" "qnabot" {
+  count = var.qnabot_fulfillment_role_arn == null ? 0 : 1
+
+  statement_id  = "AllowQnABotLambdaHook"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.function["fulfilment"].function_name
+  principal     = var.qnabot_fulfillment_role_arn
+}

@@ -62,3 +62,8 @@ output "powertools_layer_arn" {
   description = "The Powertools for AWS Lambda (Python) layer the functions use."
   value       = data.aws_ssm_parameter.powertools_layer.insecure_value
 }
+
+output "fulfilment_function_arn" {
+  description = "The fulfilment Lambda: Lex's code hook, and the Lambda hook to give QnABot's CustomNoMatches item."
+  value       = aws_lambda_function.function["fulfilment"].arn
+}

@@ -365,6 +365,17 @@ variable "memory_ttl_hours" {
   }
 }
 
+variable "qnabot_fulfillment_role_arn" {
+  description = "Optional: the FulfillmentLambdaRole of a QnABot on AWS stack, allowed to invoke the fulfilment Lambda as a Lambda hook (see README, \"QnABot on AWS\")."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.qnabot_fulfillment_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.qnabot_fulfillment_role_arn))
+    error_message = "qnabot_fulfillment_role_arn must be null or an IAM role ARN."
+  }
+}
+
 variable "lex_idle_session_ttl_seconds" {
   description = "How long Lex keeps an idle session (and the conversation memory in it)."
   type        = number

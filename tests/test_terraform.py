@@ -306,10 +306,16 @@ def test_lex_bot_fallback_intent_calls_the_fulfilment_lambda(parsed):
 
 
 def test_lex_may_invoke_the_fulfilment_lambda_from_its_aliases_only(parsed):
-    ((_, _, _, permission),) = [r for r in resources(parsed) if r[1] == "aws_lambda_permission"]
-    assert permission["principal"] == "lexv2.amazonaws.com"
-    assert permission["source_arn"].endswith(":bot-alias/${awscc_lex_bot.agent.bot_id}/*")
-    assert permission["source_account"] == "${local.account}"
+    permissions = {name: body for _, kind, name, body in resources(parsed) if kind == "aws_lambda_permission"}
+    assert set(permissions) == {"lex", "qnabot"}
+    lex = permissions["lex"]
+    assert lex["principal"] == "lexv2.amazonaws.com"
+    assert lex["source_arn"].endswith(":bot-alias/${awscc_lex_bot.agent.bot_id}/*")
+    assert lex["source_account"] == "${local.account}"
+    qnabot = permissions["qnabot"]  # only when a QnABot role is given, and only that role
+    assert qnabot["count"] == "${var.qnabot_fulfillment_role_arn == null ? 0 : 1}"
+    assert qnabot["principal"] == "${var.qnabot_fulfillment_role_arn}"
+    assert qnabot["function_name"] == lex["function_name"]
 
 
 # ---------------------------------------------------------------- opt-in: real providers

@@ -1,7 +1,10 @@
 """Fulfilment: a Lex V2 event in, one synchronous run of the agent's state machine, a Lex Close out.
 
+It also answers QnABot on AWS's Lambda hook event (``{"req", "res"}``, as for the CustomNoMatches
+item): the same agent, the answer in ``res.message``, QnABot's session kept.
+
 Whatever happens (a malformed event, a failed or timed-out execution, unreadable output) the user
-gets a polite answer in a valid Lex response, and the session attributes Lex sent are kept.
+gets a polite answer in a valid response, and the session attributes sent are kept.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class TurnResult:
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="Turns", unit=MetricUnit.Count, value=1)
+    if isinstance(event, dict) and "req" in event and "res" in event:
+        return qnabot_hook(event)
     lex_event = parse_event(event)
     if lex_event is None:
         logger.warning("not a Lex V2 event", extra={"event_type": type(event).__name__})
@@ -71,7 +76,29 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return close(result.answer, attributes, intent_name)
 
 
-def recall(session_id: str, attributes: dict[str, str]) -> list[memory.Turn]:
+def qnabot_hook(event: dict[str, Any]) -> dict[str, Any]:
+    """QnABot's Lambda hook: ``req.question`` in, the answer in ``res.message``, ``res.session`` kept."""
+    count_by(metrics, "Channel", "channel", "qnabot")
+    request = event["req"] if isinstance(event["req"], dict) else {}
+    response = event["res"] if isinstance(event["res"], dict) else {}
+    session = response.get("session") if isinstance(response.get("session"), dict) else None
+    if session is None:
+        session = dict(request["session"]) if isinstance(request.get("session"), dict) else {}
+    original = request.get("_event") if isinstance(request.get("_event"), dict) else {}
+    session_id = str(original.get("sessionId") or original.get("userId") or "")[:100]
+    logger.append_keys(session_id=session_id or None)
+    question = clean_user_text(request.get("question"))
+    if question:
+        history = recall(session_id, session)
+        answer_text = run_turn(question, history, session_id).answer
+        remember(session_id, session, memory.remember(history, question, answer_text))
+    else:
+        answer_text = answer("empty_question")
+    response.update(type="PlainText", message=answer_text, plainMessage=answer_text, session=session)
+    return {**event, "res": response}
+
+
+def recall(session_id: str, attributes: dict[str, Any]) -> list[memory.Turn]:
     """The remembered turns: from the memory table when there is one, else the session attributes."""
     if MEMORY is None:
         return memory.read_history(attributes.get(memory.SESSION_ATTRIBUTE))
@@ -86,7 +113,7 @@ def recall(session_id: str, attributes: dict[str, str]) -> list[memory.Turn]:
         return []
 
 
-def remember(session_id: str, attributes: dict[str, str], history: list[memory.Turn]) -> None:
+def remember(session_id: str, attributes: dict[str, Any], history: list[memory.Turn]) -> None:
     if MEMORY is None:
         attributes[memory.SESSION_ATTRIBUTE] = memory.to_attribute(history)
         return

@@ -105,3 +105,36 @@ def test_empty_input_is_answered_without_running_the_agent(handler, event, conte
 def test_something_that_is_not_a_lex_event_gets_a_valid_reply(handler, context, bad_event):
     result = run(handler, bad_event, context)
     assert result["messages"][0]["content"]
+
+
+def test_qnabot_hook_gets_the_answer_in_res_message_and_keeps_its_session(handler, event, context):
+    output = {
+        "answer": "Order 123456 contains 2 x Organic Handsoap.",
+        "outcome": "answered",
+        "iterations": 1,
+        "tools": [],
+    }
+    hook = event("fulfilment", "qnabot_hook")
+    with Stubber(handler.SFN) as stub:
+        stub.add_response(
+            "start_sync_execution",
+            sync_response("SUCCEEDED", json.dumps(output)),
+            {"stateMachineArn": ARN, "name": ANY, "input": ANY},
+        )
+        result = handler.lambda_handler(hook, context)
+    assert result["req"] == hook["req"]
+    assert result["res"]["message"] == output["answer"]
+    assert result["res"]["type"] == "PlainText"
+    assert result["res"]["session"]["qnabotcontext"] == {"previous": {"qid": "CustomNoMatches"}}  # kept
+    history = json.loads(result["res"]["session"][SESSION_ATTRIBUTE])
+    assert history == [{"user": "Which item was ordered for 123456?", "agent": output["answer"]}]
+    assert result["res"]["result"]["qid"] == "CustomNoMatches"
+
+
+@pytest.mark.parametrize(
+    "hook", [{"req": None, "res": None}, {"req": {"question": 5}, "res": {}}, {"req": {}, "res": "x"}]
+)
+def test_a_malformed_qnabot_event_still_gets_a_polite_message(handler, context, hook):
+    result = handler.lambda_handler(hook, context)
+    assert result["res"]["message"].startswith("Please type your question")
+    assert isinstance(result["res"]["session"], dict)
