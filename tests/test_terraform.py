@@ -71,7 +71,10 @@ def unformatted(directory):
 
 
 def test_terraform_fmt_check():
-    assert unformatted(TERRAFORM_DIR) == [], "run `make fmt`"
+    import terraform_fmt
+
+    assert unformatted(TERRAFORM_DIR) == [], "run `make format`"
+    assert terraform_fmt.main(["--check"]) == 0
 
 
 def test_fmt_check_notices_bad_formatting(tmp_path):

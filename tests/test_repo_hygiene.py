@@ -1,0 +1,37 @@
+"""The repository's own tooling is wired: pre-commit hooks, the CI workflow, licence, guides."""
+
+from __future__ import annotations
+
+import subprocess
+
+import yaml
+
+from support import REPO
+
+
+def test_pre_commit_runs_ruff_terraform_fmt_and_checkov():
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    assert {"ruff", "ruff-format", "terraform-fmt", "checkov"} <= set(hooks)
+    assert "--skip-download" in hooks["checkov"]["args"]
+    command = hooks["terraform-fmt"]["entry"].split()
+    assert command[1:] == ["scripts/terraform_fmt.py", "--check"]
+    result = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "python"), *command[1:]], cwd=REPO, capture_output=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_the_ci_workflow_runs_what_ci_runs():
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "ci.yml").read_text())
+    steps = workflow["jobs"]["test"]["steps"]
+    assert any(step.get("run") == "bash .ci/run" for step in steps)
+    assert "make test" in (REPO / ".ci" / "run").read_text()
+    assert set(workflow["jobs"]["test"]["strategy"]["matrix"]["python"]) >= {"3.11", "3.13"}
+
+
+def test_licence_and_guides_exist():
+    assert (REPO / "LICENSE").read_text().startswith("MIT No Attribution")
+    assert "## How to add a tool" in (REPO / "CONTRIBUTING.md").read_text()
+    assert (REPO / "data" / "eval" / "LICENSE-CC-BY-3.0.txt").exists()
+    assert (REPO / "data" / "eval" / "LICENSE-CDLA-Sharing-1.0.txt").exists()
