@@ -224,18 +224,22 @@ class Turn:
 
     def summary(self) -> dict[str, Any]:
         """The ``chat.py --json`` line for this turn."""
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "tools": [{"name": t.name, "args": t.args, "ok": t.ok, "status": t.status} for t in self.tools],
-            "states": self.states,
-            "iterations": self.iterations,
-            "llm_calls": self.llm_calls,
-            "elapsed_ms": self.elapsed_ms,
-            "outcome": self.output.get("outcome", self.status.lower()),
-            "failures": self.failures,
-            "selected": self.selected,
-        }
+        return {**summarise(self, self.output.get("outcome", self.status.lower())), "selected": self.selected}
+
+
+def summarise(turn: Any, outcome: str) -> dict[str, Any]:
+    """The keys every target's turn reports (``chat.py --json``), local or remote."""
+    return {
+        "question": turn.question,
+        "answer": turn.answer,
+        "tools": [{"name": t.name, "args": t.args, "ok": t.ok, "status": t.status} for t in turn.tools],
+        "states": turn.states,
+        "iterations": turn.iterations,
+        "llm_calls": turn.llm_calls,
+        "elapsed_ms": turn.elapsed_ms,
+        "outcome": outcome,
+        "failures": turn.failures,
+    }
 
 
 @dataclass

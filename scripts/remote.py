@@ -22,7 +22,7 @@ from typing import Any
 import _paths  # noqa: F401  (functions/ on the path)
 from agent_core import memory, registry
 from agent_core.text import clean_user_text
-from local_runtime import REPO, Session, ToolUse
+from local_runtime import REPO, Session, ToolUse, summarise
 
 
 @dataclass
@@ -38,17 +38,7 @@ class RemoteTurn:
     failures: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "tools": [{"name": t.name, "args": t.args, "ok": t.ok, "status": t.status} for t in self.tools],
-            "states": self.states,
-            "iterations": self.iterations,
-            "llm_calls": self.llm_calls,
-            "elapsed_ms": self.elapsed_ms,
-            "outcome": self.outcome,
-            "failures": self.failures,
-        }
+        return summarise(self, self.outcome)
 
 
 def terraform_outputs(directory: str = str(REPO / "terraform")) -> dict[str, Any]:

@@ -71,23 +71,12 @@ resource "aws_cloudwatch_log_group" "function" {
   kms_key_id        = var.kms_key_arn
 }
 
-data "aws_iam_policy_document" "lambda_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
-
 resource "aws_iam_role" "function" {
   for_each = local.function_names
 
   name               = "${each.value}-lambda"
   description        = "Runs the ${each.value} Lambda function"
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume["lambda"].json
 }
 
 data "aws_iam_policy_document" "function" {

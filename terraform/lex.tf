@@ -2,27 +2,10 @@
 # questions it can (CheckOrderOrReturn), go to the fulfilment Lambda. The test alias (TSTALIASID)
 # points at that Lambda, and the locale builds on apply, so the console's test chat works at once.
 
-data "aws_iam_policy_document" "lex_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lexv2.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
-    }
-  }
-}
-
 resource "aws_iam_role" "lex" {
   name               = "${var.name_prefix}-lex"
   description        = "Runs the ${var.name_prefix} Lex V2 bot"
-  assume_role_policy = data.aws_iam_policy_document.lex_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume["lexv2"].json
 }
 
 data "aws_iam_policy_document" "lex" {

@@ -19,6 +19,36 @@ locals {
   state_machine_arn  = "arn:${local.partition}:states:${var.region}:${local.account}:stateMachine:${local.state_machine_name}"
 }
 
+# Who may assume each role: one service per role. Services that set aws:SourceAccount when they
+# assume a role get it checked (confused-deputy protection); Lambda assumes its roles itself.
+data "aws_iam_policy_document" "assume" {
+  for_each = {
+    lambda    = { service = "lambda.amazonaws.com", source_account = false }
+    sagemaker = { service = "sagemaker.amazonaws.com", source_account = true }
+    states    = { service = "states.amazonaws.com", source_account = true }
+    lexv2     = { service = "lexv2.amazonaws.com", source_account = true }
+  }
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = [each.value.service]
+    }
+
+    dynamic "condition" {
+      for_each = each.value.source_account ? [local.account] : []
+
+      content {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [condition.value]
+      }
+    }
+  }
+}
+
 module "definition" {
   source = "./modules/definition"
 

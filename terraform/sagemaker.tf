@@ -25,29 +25,12 @@ locals {
   endpoint_kms_key_arn       = local.instance_has_local_storage ? null : var.kms_key_arn
 }
 
-data "aws_iam_policy_document" "sagemaker_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["sagemaker.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
-    }
-  }
-}
-
 resource "aws_iam_role" "sagemaker" {
   count = local.create_endpoint ? 1 : 0
 
   name               = "${var.name_prefix}-sagemaker"
   description        = "Runs the ${var.jumpstart_model_id} endpoint: pulls its image, reads its artifact, writes its logs."
-  assume_role_policy = data.aws_iam_policy_document.sagemaker_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume["sagemaker"].json
 }
 
 data "aws_iam_policy_document" "sagemaker" {

@@ -9,27 +9,10 @@ resource "aws_cloudwatch_log_group" "state_machine" {
   kms_key_id        = var.kms_key_arn
 }
 
-data "aws_iam_policy_document" "state_machine_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["states.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
-    }
-  }
-}
-
 resource "aws_iam_role" "state_machine" {
   name               = "${local.state_machine_name}-states"
   description        = "Runs the ${local.state_machine_name} state machine: invokes the agent's Lambda functions"
-  assume_role_policy = data.aws_iam_policy_document.state_machine_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume["states"].json
 }
 
 data "aws_iam_policy_document" "state_machine" {

@@ -40,7 +40,7 @@ def parsed():
 def policy_statements(parsed):
     """(document, sid, statement) for every statement of every aws_iam_policy_document, dynamic ones too."""
     for _, kind, name, body in resources(parsed, "data"):
-        if kind != "aws_iam_policy_document":
+        if kind != "aws_iam_policy_document" or name == "assume":
             continue
         for statement in body.get("statement", []):
             yield name, statement.get("sid"), statement
@@ -78,20 +78,23 @@ def test_no_wildcard_actions_and_star_resources_only_where_aws_requires(parsed):
 
 
 def test_assume_role_policies_trust_one_service_each(parsed):
-    trusts = {}
-    for _, kind, name, body in resources(parsed, "data"):
-        if kind == "aws_iam_policy_document" and name.endswith("_assume"):
-            (statement,) = body["statement"]
-            assert flat(statement["actions"]) == ["sts:AssumeRole"]
-            (principal,) = statement["principals"]
-            assert principal["type"] == "Service"
-            (service,) = flat(principal["identifiers"])
-            trusts[name] = service
-    assert trusts == {
-        "lambda_assume": "lambda.amazonaws.com",
-        "sagemaker_assume": "sagemaker.amazonaws.com",
-        "state_machine_assume": "states.amazonaws.com",
-        "lex_assume": "lexv2.amazonaws.com",
+    (trust,) = [b for _, k, n, b in resources(parsed, "data") if (k, n) == ("aws_iam_policy_document", "assume")]
+    (statement,) = trust["statement"]
+    assert flat(statement["actions"]) == ["sts:AssumeRole"]
+    (principal,) = statement["principals"]
+    assert principal["type"] == "Service" and flat(principal["identifiers"]) == ["${each.value.service}"]
+    assert trust["for_each"] == {
+        "lambda": {"service": "lambda.amazonaws.com", "source_account": False},
+        "sagemaker": {"service": "sagemaker.amazonaws.com", "source_account": True},
+        "states": {"service": "states.amazonaws.com", "source_account": True},
+        "lexv2": {"service": "lexv2.amazonaws.com", "source_account": True},
+    }
+    roles = {name: body["assume_role_policy"] for _, kind, name, body in resources(parsed) if kind == "aws_iam_role"}
+    assert roles == {
+        "function": '${data.aws_iam_policy_document.assume["lambda"].json}',
+        "sagemaker": '${data.aws_iam_policy_document.assume["sagemaker"].json}',
+        "state_machine": '${data.aws_iam_policy_document.assume["states"].json}',
+        "lex": '${data.aws_iam_policy_document.assume["lexv2"].json}',
     }
 
 
