@@ -51,7 +51,6 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 NAME_PREFIX = "support-agent"
 STATE_MACHINE_NAME = f"{NAME_PREFIX}-turn"
-CORE_FUNCTIONS = ("llm", "parse", "fulfilment")
 # State machine settings that are Terraform variables; their defaults come from variables.tf.
 SETTINGS = (
     "max_iterations",

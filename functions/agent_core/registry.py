@@ -27,7 +27,6 @@ class Tool:
     argument: str
     id_pattern: re.Pattern[str]
     id_format: str
-    id_example: str
     ask_for_id: str
     function: str
     table: str | None
@@ -56,7 +55,6 @@ def tools() -> tuple[Tool, ...]:
             argument=entry["argument"],
             id_pattern=re.compile(entry["id_pattern"]),
             id_format=entry["id_format"],
-            id_example=entry["id_example"],
             ask_for_id=entry["ask_for_id"],
             function=entry["function"],
             table=entry.get("table"),
