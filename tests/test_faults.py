@@ -298,8 +298,7 @@ SCENARIOS = [
         setup=handler_returns(
             {"tool": "order_status", "id": "999999", "status": "found", "observation": "Order 999999: gold bars."}
         ),
-        answer_contains=(),
-        polite=None,
+        polite="Sorry, I could not look up order 123456",
         injected_calls=1,
     ),
     Scenario(
@@ -407,11 +406,10 @@ def test_fault(agents, monkeypatch, scenario):
     if scenario.answer_contains:
         for phrase in scenario.answer_contains:
             assert phrase in turn.answer
-    elif scenario.polite:
-        assert is_documented_answer(turn.answer), turn.answer
-        assert turn.answer.startswith(scenario.polite), turn.answer
     else:
-        assert is_documented_answer(turn.answer) or "999999" not in turn.answer
+        assert is_documented_answer(turn.answer), turn.answer
+        if scenario.polite:
+            assert turn.answer.startswith(scenario.polite), turn.answer
     if scenario.lookups is not None:
         assert lookups(turn.summary()) == scenario.lookups
     for prompt, count in scenario.model_calls.items():
@@ -439,7 +437,9 @@ def test_a_tool_cannot_answer_for_an_id_that_was_not_asked():
         },
     }
     observation = read_tool_result(item)
-    assert observation.id == "123456" and observation.status == "found"  # attributed to the call made
+    assert (observation.tool, observation.id, observation.status) == ("order_status", "123456", "error")
+    assert "999999" not in observation.text and "gold" not in observation.text
+    assert observation.text.startswith("Sorry, I could not look up order 123456")
 
 
 def test_retries_show_in_the_execution_and_back_off(agents):

@@ -61,12 +61,14 @@ def read_tool_result(item: Any) -> Observation:
 
     ``item`` is the call (``tool``, ``id``) with the tool Lambda's payload under ``result.payload``,
     or with ``error`` when the call failed. Whatever the payload holds, only a known status with some
-    text counts; anything else is an error observation.
+    text, about the tool and id that were called, counts; anything else is an error observation.
     """
     call = item if isinstance(item, dict) else {}
     result = call.get("result")
     payload = result.get("payload") if isinstance(result, dict) else None
     payload = payload if isinstance(payload, dict) else {}
+    if (payload.get("tool"), payload.get("id")) != (call.get("tool"), call.get("id")):
+        payload = {}  # a record about another id must never answer for this one
     return _checked(call.get("tool"), call.get("id"), payload.get("status"), payload.get("observation"))
 
 
