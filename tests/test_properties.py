@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from agent_core import registry
@@ -67,11 +67,29 @@ WORDS = st.sampled_from(
         "\u202e",
     ]
 )
+# An id near the 500-character cut, with whatever stands before it: the cut must not leave half of it.
+ID_AT_THE_CUT = st.builds(
+    lambda filler, separator, value, tail: "x" * filler + separator + value + tail,
+    st.integers(470, 505),
+    st.sampled_from(["", " ", "/", "#", "-", "$", "."]),
+    IDS,
+    st.sampled_from(["", ".78", ",5", " shipped?", "9"]),
+)
 USER_TEXT = st.one_of(
     st.text(max_size=300),
     st.lists(st.one_of(WORDS, IDS), max_size=25).map(" ".join),
     st.text(min_size=4000, max_size=6000),
+    ID_AT_THE_CUT,
 )
+
+
+def typed_ids(*texts: str) -> set[str]:
+    """The ids in what the user typed, whole: cleaned but not cut to length."""
+    found: set[str] = set()
+    for text in texts:
+        for ids in registry.extract_ids(clean_user_text(text, limit=1_000_000)).values():
+            found.update(ids)
+    return found
 PLAN_TEXT = st.one_of(
     st.text(max_size=200),
     st.lists(
@@ -169,6 +187,14 @@ def fulfilment():
 
 @PROPERTY
 @given(event=lex_events(), execution=EXECUTION_RESPONSES)
+@example(
+    event={"inputTranscript": "Has order 123456 shipped?"},
+    execution={"status": "SUCCEEDED", "output": '{"answer": "Yes.", "outcome": null, "tools": true, "iterations": 1}'},
+)
+@example(
+    event={"inputTranscript": "Has order 123456 shipped?"},
+    execution={"status": "SUCCEEDED", "output": '{"answer": "Yes.", "outcome": 5, "tools": 5, "iterations": "2"}'},
+)
 def test_the_handler_always_returns_a_valid_lex_response(fulfilment, event, execution):
     fulfilment.SFN.response = execution
     response = fulfilment.lambda_handler(event, LambdaContext("fulfilment", 28, 256))
@@ -193,14 +219,8 @@ def test_the_handler_always_returns_a_valid_lex_response(fulfilment, event, exec
 @PROPERTY
 @given(plan=PLAN_TEXT, question=USER_TEXT, earlier=st.lists(USER_TEXT, max_size=3))
 def test_lookups_only_use_ids_the_user_typed(plan, question, earlier):
-    question = clean_user_text(question)
-    earlier = [clean_user_text(text) for text in earlier]
-    result = plan_calls(plan, question, earlier)
-    typed = set()
-    for text in [question, *earlier]:
-        for ids in registry.extract_ids(text).values():
-            typed.update(ids)
-    assert {call.id for call in result.calls} <= typed
+    result = plan_calls(plan, clean_user_text(question), [clean_user_text(text) for text in earlier])
+    assert {call.id for call in result.calls} <= typed_ids(question, *earlier)
     assert len(result.calls) <= MAX_CALLS_PER_TURN
     assert {call.tool for call in result.calls} <= {tool.name for tool in registry.tools()}
     for call in result.calls:
@@ -254,8 +274,5 @@ def test_whole_turns_on_random_text(agents, text):
     agent = agents.get("offline")
     turn = agent.ask(agent.session(), text)
     LexV2Response.model_validate(turn.response)
-    typed = set()
-    for ids in registry.extract_ids(clean_user_text(text)).values():
-        typed.update(ids)
-    assert {value for values in lookups(turn.summary()).values() for value in values} <= typed
+    assert {value for values in lookups(turn.summary()).values() for value in values} <= typed_ids(text)
     assert turn.status in {"SUCCEEDED", "NOT_RUN"}

@@ -25,9 +25,22 @@ def test_user_text_is_capped():
 def test_truncate_prefers_sentence_ends_then_word_ends():
     text = "First sentence is here. Second sentence follows on and on."
     assert truncate(text, 30) == "First sentence is here."
-    assert truncate(text, 40) == "First sentence is here. Second…"  # the sentence end is too early
-    assert truncate("x" * 100, 10) == "x" * 9 + "…"
+    assert truncate(text, 40) == "First sentence is here. Second sentence…"  # the sentence end is too early
     assert truncate("short", 10) == "short"
+
+
+def test_truncate_never_splits_a_word_so_it_cannot_make_an_id():
+    assert truncate("x" * 100, 10) == "…"
+    assert truncate("Order 1234567890 please", 12) == "Order…"  # not "Order 12345…"
+    assert truncate("It cost 123456.78 in total", 16) == "It cost…"  # not "It cost 123456.…"
+    assert truncate("See rtn-1234 now", 10) == "See…"
+
+
+def test_a_long_question_cut_at_its_limit_keeps_no_half_id():
+    question = "Has my order shipped? " + "x" * 470 + "/1234567890"
+    cleaned = clean_user_text(question)
+    assert len(cleaned) <= MAX_QUESTION_CHARS
+    assert "12345" not in cleaned
 
 
 def test_model_text_keeps_quotes():

@@ -8,6 +8,7 @@ import unicodedata
 from agent_core.limits import MAX_QUESTION_CHARS
 
 _WHITESPACE = re.compile(r"\s+")
+_WORD_TAIL = re.compile(r"\S+$")
 _LINE_BREAKS = frozenset("\t\n\r\v\f\x85\u2028\u2029")
 
 
@@ -37,7 +38,11 @@ def _single_line(text: object) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, at a word or sentence end where one is near."""
+    """``text`` cut to ``limit`` characters, at a sentence end where one is near, else at a word end.
+
+    The cut never splits a word: half of ``1234567890`` is ``12345``, a different order id, and
+    ``123456.78`` cut after the dot reads as order 123456.
+    """
     if len(text) <= limit:
         return text
     cut = text[:limit]
@@ -45,7 +50,6 @@ def truncate(text: str, limit: int) -> str:
     if sentence_end >= limit * 0.6:
         return cut[: sentence_end + 1]
     cut = cut[: limit - 1]  # room for the ellipsis
-    space = cut.rfind(" ")
-    if space >= limit * 0.6:
-        cut = cut[:space]
+    if not text[len(cut)].isspace():
+        cut = _WORD_TAIL.sub("", cut)
     return cut.rstrip(" ,;:") + "…"

@@ -170,13 +170,15 @@ def _read_output(raw: Any) -> TurnResult:
         return TurnResult(answer("error"), "error", {})
     if not text:
         return TurnResult(answer("error"), "error", {})
-    return TurnResult(text, str(output.get("outcome", "answered")), output)
+    outcome = output.get("outcome")
+    return TurnResult(text, outcome if isinstance(outcome, str) else "answered", output)
 
 
 def _finish(result: TurnResult, started: float) -> TurnResult:
     elapsed_ms = round((time.perf_counter() - started) * 1000)
     iterations = result.output.get("iterations")
-    tools = [item.get("tool") for item in result.output.get("tools") or [] if isinstance(item, dict)]
+    used = result.output.get("tools")
+    tools = [item.get("tool") for item in used if isinstance(item, dict)] if isinstance(used, list) else []
     logger.info(
         "turn finished",
         extra={"outcome": result.outcome, "iterations": iterations, "tools": tools, "elapsed_ms": elapsed_ms},
