@@ -90,6 +90,8 @@ def typed_ids(*texts: str) -> set[str]:
         for ids in registry.extract_ids(clean_user_text(text, limit=1_000_000)).values():
             found.update(ids)
     return found
+
+
 PLAN_TEXT = st.one_of(
     st.text(max_size=200),
     st.lists(
