@@ -92,10 +92,12 @@ deploy: $(STAMP)
 	$(TERRAFORM) -chdir=terraform init -input=false
 	$(TERRAFORM) -chdir=terraform apply
 
-## Remove everything deploy created, the endpoint included, then check that no endpoint is left.
+## Remove everything deploy created, the endpoint included, then check that no endpoint is left
+## (in the deployment's own region and prefix, saved from its outputs before they are destroyed).
 destroy: $(STAMP)
+	$(TERRAFORM) -chdir=terraform output -json > terraform/.outputs-before-destroy.json || echo '{}' > terraform/.outputs-before-destroy.json
 	$(TERRAFORM) -chdir=terraform destroy
-	$(PY) scripts/check_cleanup.py
+	$(PY) scripts/check_cleanup.py --outputs terraform/.outputs-before-destroy.json
 
 ## Re-extract terraform/schema/provider_schema.json after adding a resource type (see the script's docstring).
 schema:

@@ -78,11 +78,15 @@ def terraform_defaults() -> dict[str, Any]:
     for block in document.get("variable", []):
         for quoted_name, body in block.items():
             if "default" in body:
-                value = body["default"]
-                if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-                    value = json.loads(value)
-                defaults[quoted_name.strip('"')] = value
+                defaults[quoted_name.strip('"')] = hcl_value(body["default"])
     return defaults
+
+
+def hcl_value(value: Any) -> Any:
+    """A value as python-hcl2 loads it, with the quotes it keeps around strings removed."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return json.loads(value)
+    return value
 
 
 _TEMPLATE_TOKEN = re.compile(r"\$\$\{|%%\{|\$\{([^}]*)\}|%\{")

@@ -13,6 +13,11 @@ output "region" {
   value       = var.region
 }
 
+output "name_prefix" {
+  description = "Prefix of every resource name (scripts/check_cleanup.py looks for it after a destroy)."
+  value       = var.name_prefix
+}
+
 output "state_machine_log_group" {
   description = "CloudWatch log group of the state machine's executions (each state's input and output)."
   value       = aws_cloudwatch_log_group.state_machine.name
