@@ -120,7 +120,28 @@ def test_fallback_answer_lists_what_was_found():
         ("It shipped on 2026-10-30 with UPS.", True),
         ("It was sent by FedEx yesterday evening around noon time.", False),
         ("", False),
+        # numbers: only those of the records (or the question), whole or in part
+        ("Order 123456 cost $25.98 for 2 x Organic Handsoap.", True),
+        ("Order 123456 has 2 items and shipped in 2026.", True),
+        ("Order 123456 has a total of $19.99.", False),
+        ("Order 123456 should arrive on 2026-11-05.", False),
+        ("Order 123456 has 3 x Organic Handsoap.", False),
+        # statuses and names the records do not have
+        ("Order 123456 was shipped by FedEx.", False),
+        ("Order 123456 has been cancelled and refunded.", False),
+        ("Order 123456 shipped by UPS.", True),
     ],
 )
 def test_grounding(text, grounded):
     assert is_grounded(text, [FOUND]) is grounded
+
+
+def test_what_the_question_says_counts_as_known():
+    processing = "Order 123457: 1 x Bamboo Cutting Board. Status: processing, not shipped yet."
+    answer = "No, order 123457 has not shipped yet; it is processing."
+    assert is_grounded(answer, [processing, "Has order 123457 shipped?"])
+
+
+def test_a_negated_fact_is_not_caught_and_the_docstring_says_so():
+    assert is_grounded("Order 123456 has not shipped.", [FOUND])
+    assert "negated" in (is_grounded.__doc__ or "")

@@ -23,6 +23,12 @@ _REFUSALS = re.compile(
     r"^\W*(irrelevant|not relevant|unanswerable|i cannot answer|i can't answer|cannot be answered)", re.IGNORECASE
 )
 _MORE = re.compile(r"^\W*more\b", re.IGNORECASE)
+_NUMBER = re.compile(r"[0-9]+(?:[.,:/-][0-9]+)*")
+_STATUS_WORDS = frozenset(
+    "shipped delivered cancelled canceled refunded processed processing pending returned approved "
+    "rejected denied received lost delayed damaged".split()
+)
+_MID_SENTENCE_NAME = re.compile(r"(?<=[a-z0-9,;:] )[A-Z][A-Za-z]+")
 _INTERNALS = re.compile(r"arn:aws|traceback|\{\s*\"|errorType|lambda\.|states\.", re.IGNORECASE)
 _COMMON_WORDS = frozenset(
     "a an the is are was were be been it its this that your you my our we i of for to in on at by from "
@@ -147,23 +153,38 @@ def interpret(question: str, observations: Sequence[Observation], model_text: st
 
 
 def is_grounded(text: str, sources: Sequence[str]) -> bool:
-    """The answer speaks about the records: most of its words are theirs or common English words.
+    """The answer speaks about the records and adds no fact of its own that can be checked by words.
 
-    Catches empty or repetitive generations, answers in another language, invented ids or amounts,
-    facts that share nothing with the records, and leaked internals (ARNs, JSON, stack traces).
+    Refused: empty, repetitive or runaway text; leaked internals (ARNs, JSON, stack traces); text
+    that shares little with the records (another language, another subject); any number, amount or
+    date the records and the question do not have; a status (shipped, cancelled, refunded...) or a
+    mid-sentence name (a carrier, a product) they do not have. Not caught: a fact the records have,
+    negated or attached to the wrong record ("has not shipped" of a shipped order).
     """
     if not text or _INTERNALS.search(text):
         return False
-    words = re.findall(r"[a-z0-9$.]+", text.lower())
-    words = [word.strip(".") for word in words if len(word.strip(".")) >= 2]
+    words = [word.strip(".") for word in re.findall(r"[a-z0-9$.]+", text.lower())]
+    words = [word for word in words if len(word) >= 2]
     if not words:
         return False
     known = {word.strip(".") for source in sources for word in re.findall(r"[a-z0-9$.]+", source.lower())}
-    known_numbers = {run for source in sources for run in re.findall(r"[0-9]{3,}", source)}
-    if any(run not in known_numbers for run in re.findall(r"[0-9]{3,}", text)):
-        return False  # an id or amount the records do not have
+    if not _numbers_are_known(text, sources):
+        return False
+    if any(word in _STATUS_WORDS and word not in known for word in words):
+        return False  # a status the records do not give
+    if any(name.lower() not in known for name in _MID_SENTENCE_NAME.findall(text)):
+        return False  # a carrier, product or place the records do not name
     if len(words) >= 12 and len(set(words)) / len(words) < 0.4:
         return False  # degenerate repetition
     hits = sum(1 for word in words if word in known)
     usual = sum(1 for word in words if word in known or word in _COMMON_WORDS)
     return hits >= 1 and usual / len(words) >= 0.6
+
+
+def _numbers_are_known(text: str, sources: Sequence[str]) -> bool:
+    """Every number in ``text`` (an id, amount, quantity or date) is one the sources have, whole or as
+    a part ("2026" of "2026-10-30"; "5" of "05")."""
+    known = {token for source in sources for token in _NUMBER.findall(source)}
+    runs = {run for source in sources for run in re.findall(r"[0-9]+", source)}
+    known |= runs | {run.lstrip("0") or "0" for run in runs if len(run) <= 2}
+    return all(token in known for token in _NUMBER.findall(text))
