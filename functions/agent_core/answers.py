@@ -6,6 +6,7 @@ import json
 from functools import cache
 from typing import Any
 
+from agent_core import registry
 from agent_core.paths import package_file
 
 
@@ -16,7 +17,18 @@ def _answers() -> dict[str, str]:
 
 
 def answer(key: str, **values: Any) -> str:
-    return _answers()[key].format(**values)
+    return _answers()[key].format(**(_registry_words() | values))
+
+
+@cache
+def _registry_words() -> dict[str, str]:
+    """``{topics}`` and ``{one_topic}``: what the agent can talk about, from the tool registry."""
+    names = [tool.display_name for tool in registry.tools()]
+    return {"topics": _listed([f"{name}s" for name in names], "and"), "one_topic": _listed(names, "or")}
+
+
+def _listed(words: list[str], conjunction: str) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
 
 def answer_template(key: str) -> str:
