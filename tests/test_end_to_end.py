@@ -94,6 +94,13 @@ def test_clarification_then_the_id(offline_agent):
     assert [t.args for t in answer.tools] == [{"order_id": "789012"}]
 
 
+def test_a_missing_id_is_asked_for_after_the_lookup_that_could_be_made(offline_agent):
+    turn = offline_agent.ask(offline_agent.session(), "Has order 123456 shipped and where is my return?")
+    assert [(t.name, t.args) for t in turn.tools] == [("order_status", {"order_id": "123456"})]
+    assert "Organic Handsoap" in turn.answer
+    assert turn.answer.endswith("Could you tell me your return id? It starts with rtn, for example rtn001.")
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent_core.interpreting import Observation, interpret, is_grounded, merge, read_observations, read_tool_result
+from agent_core.limits import MAX_ANSWER_CHARS
 
 FOUND = "Order 123456: 2 x Organic Handsoap, total $25.98. Status: shipped on 2026-10-30 by UPS."
 
@@ -145,3 +146,13 @@ def test_what_the_question_says_counts_as_known():
 def test_a_negated_fact_is_not_caught_and_the_docstring_says_so():
     assert is_grounded("Order 123456 has not shipped.", [FOUND])
     assert "negated" in (is_grounded.__doc__ or "")
+
+
+def test_a_follow_up_question_comes_after_the_answer_and_is_never_cut():
+    question = "Could you tell me your return id? It starts with rtn, for example rtn001."
+    result = interpret("Has order 123456 shipped and where is my return?", OBSERVATIONS, "x" * 590, question)
+    assert result.answer.endswith(question) and len(result.answer) <= MAX_ANSWER_CHARS
+    assert result.fallback_answer.endswith(question)
+    model = interpret("Has order 123456 shipped?", OBSERVATIONS, "Order 123456 shipped by UPS.", question)
+    assert model.answer == f"Order 123456 shipped by UPS. {question}"
+    assert interpret("x", OBSERVATIONS, "MORE", question).answer == ""  # the next step asks again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent_core import registry
 from agent_core.limits import MAX_CALLS_PER_TURN, MAX_IDS_PER_TOOL
 from agent_core.planning import plan_calls, read_tool_names
 
@@ -82,12 +83,31 @@ def test_calls_per_turn_are_capped():
     plan = plan_calls("order_status, return_status", f"{orders} {returns}", [])
     assert 2 * MAX_IDS_PER_TOOL > MAX_CALLS_PER_TURN
     assert plan.outcome == "clarify"
+    assert (
+        plan.message == f"I can look up at most {MAX_CALLS_PER_TURN} things at a time. Which ones should I check first?"
+    )
 
 
-def test_a_tool_without_an_id_is_dropped_when_another_has_one():
-    plan = plan_calls("order_status, return_status", "Has order 123456 shipped?", [])
+def test_a_tool_without_an_id_is_asked_about_while_the_other_is_looked_up():
+    plan = plan_calls("order_status, return_status", "Has order 123456 shipped and where is my return?", [])
     assert plan.outcome == "call_tools"
     assert [(c.tool, c.id) for c in plan.calls] == [("order_status", "123456")]
+    assert plan.message == registry.tool("return_status").ask_for_id
+
+
+def test_a_later_step_asks_for_the_missing_id_instead_of_giving_up():
+    plan = plan_calls(
+        "order_status, return_status",
+        "Has order 123456 shipped and where is my return?",
+        [],
+        already_called=[("order_status", "123456")],
+    )
+    assert (plan.outcome, plan.calls) == ("clarify", [])
+    assert plan.message == registry.tool("return_status").ask_for_id
+
+
+def test_lookups_alone_carry_no_question():
+    assert plan_calls("order_status", "Has order 123456 shipped?", []).message is None
 
 
 def test_unknown_tools_alone_mean_no_tool():

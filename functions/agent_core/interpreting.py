@@ -129,14 +129,20 @@ def findings(observations: Sequence[Observation]) -> str:
     return clean_model_text(" ".join(texts), MAX_ANSWER_CHARS)
 
 
-def interpret(question: str, observations: Sequence[Observation], model_text: str | None) -> Interpretation:
-    """The decision for this iteration. ``model_text`` is None when the model was not asked."""
+def interpret(
+    question: str, observations: Sequence[Observation], model_text: str | None, follow_up: str | None = None
+) -> Interpretation:
+    """The decision for this iteration. ``model_text`` is None when the model was not asked;
+    ``follow_up`` is a question the parse step could not answer by a lookup (an id is missing), asked
+    after the answer."""
     found = findings([o for o in observations if o.status == "found"])
     fallback = answer("partial_answer", findings=found) if found else answer("no_progress")
     carried = [o.to_dict() for o in observations]
 
     def decide(decision: Decision, text: str, by: Literal["model", "tools", "rules"]) -> Interpretation:
-        return Interpretation(decision, text, by, clean_model_text(fallback, MAX_ANSWER_CHARS), carried)
+        if decision == "answer":
+            text = and_ask(text, follow_up)
+        return Interpretation(decision, text, by, and_ask(fallback, follow_up), carried)
 
     if model_text is None:
         return decide("answer", findings(observations) or answer("no_progress"), "tools")
@@ -150,6 +156,20 @@ def interpret(question: str, observations: Sequence[Observation], model_text: st
     if is_grounded(text, [o.text for o in observations] + [question]):
         return decide("answer", text, "model")
     return decide("answer", findings(observations), "tools")
+
+
+def and_ask(text: str, question: str | None) -> str:
+    """``text`` then ``question``, within the answer length: the text is cut, never the question."""
+    question = clean_model_text(question, MAX_ANSWER_CHARS // 2)
+    if not question:
+        return clean_model_text(text, MAX_ANSWER_CHARS)
+    text = clean_model_text(text, MAX_ANSWER_CHARS - len(question) - 1)
+    return f"{text} {question}" if text else question
+
+
+def already_called(raw: Any) -> list[tuple[str, str]]:
+    """(tool, id) of every lookup made earlier in this turn."""
+    return [(o.tool, o.id) for o in read_observations(raw)]
 
 
 def is_grounded(text: str, sources: Sequence[str]) -> bool:

@@ -40,7 +40,7 @@ class ParsedPlan:
     selected: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     calls: list[ToolCall] = field(default_factory=list)
-    message: str | None = None
+    message: str | None = None  # the question to ask; with call_tools, asked along with the answer
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -111,19 +111,15 @@ def plan_calls(
         else:
             calls.extend(ToolCall(name, value, tool.argument, source) for value in ids)
 
+    # A tool without a usable id is asked about: with the answer when other lookups run, else alone.
+    follow_up = clarifications[0] if clarifications else missing[0].ask_for_id if missing else None
     new_calls = [call for call in calls if (call.tool, call.id) not in done]
-    plan = ParsedPlan("call_tools", selected=selected, rejected=rejected, calls=new_calls)
+    plan = ParsedPlan("call_tools", selected=selected, rejected=rejected, calls=new_calls, message=follow_up)
     if len(new_calls) > MAX_CALLS_PER_TURN:
         plan.outcome, plan.calls = "clarify", []
-        plan.message = answer("too_many_ids", limit=MAX_CALLS_PER_TURN, display_name="order or return")
-    elif new_calls:
-        pass
-    elif calls:
-        plan.outcome = "nothing_new"
-    elif clarifications:
-        plan.outcome, plan.message = "clarify", clarifications[0]
-    else:
-        plan.outcome, plan.message = "clarify", missing[0].ask_for_id
+        plan.message = answer("too_many_calls", limit=MAX_CALLS_PER_TURN)
+    elif not new_calls:
+        plan.outcome = "clarify" if follow_up else "nothing_new"
     return plan
 
 

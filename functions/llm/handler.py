@@ -1,7 +1,7 @@
 """LLM: renders a named prompt from ``prompts/`` with variables and calls the configured model.
 
 Event: ``{"prompt": "planner" | "interpreter", "turn": {"question", "history", "started_at",
-"budget_seconds", ...}, "observations", "tool_results" (interpreter only), "correlation"}``.
+"budget_seconds", ...}, "observations", "tool_results" and "follow_up" (interpreter only), "correlation"}``.
 The planner returns the model's raw text (the parse Lambda validates it); the interpreter returns a
 decision (answer, refuse, continue) with the answer and the observations gathered so far.
 """
@@ -85,7 +85,7 @@ def _call_model(name: str, variables: dict[str, str], event: dict[str, Any], con
 
 def plan(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     question, history = memory.turn_input(event)
-    done = [(o.tool, o.id) for o in interpreting.read_observations(event.get("observations"))]
+    done = interpreting.already_called(event.get("observations"))
     variables = planning.planner_variables(question, memory.user_texts(history), done)
     text, latency_ms = _call_model("planner", variables, event, context)
     return {"prompt": "planner", "text": text, "model": _backend().label, "model_calls": 1, "latency_ms": latency_ms}
@@ -100,7 +100,10 @@ def interpret(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         variables = interpreting.interpreter_variables(question, observations)
         model_text, latency_ms = _call_model("interpreter", variables, event, context)
         calls = 1
-    result = interpreting.interpret(question, observations, model_text)
+    follow_up = event.get("follow_up")
+    result = interpreting.interpret(
+        question, observations, model_text, follow_up if isinstance(follow_up, str) else None
+    )
     count_by(metrics, "Decision", "decision", result.decision)
     logger.info("interpretation", extra={"decision": result.decision, "answered_by": result.answered_by})
     return {

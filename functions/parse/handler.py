@@ -26,13 +26,16 @@ TOOL_FUNCTIONS: dict[str, str] = json.loads(os.environ["TOOL_FUNCTIONS"])
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     bind_correlation(logger, event)
     question, history = memory.turn_input(event)
-    done = [(o.tool, o.id) for o in interpreting.read_observations(event.get("observations"))]
+    observations = interpreting.read_observations(event.get("observations"))
     plan = planning.plan_calls(
         plan_text=str(event.get("plan_text") or ""),
         question=question,
         earlier_user_texts=memory.user_texts(history),
-        already_called=done,
+        already_called=[(o.tool, o.id) for o in observations],
     )
+    message = plan.message
+    if plan.outcome == "clarify" and observations:  # a later step: say what was found, then ask
+        message = interpreting.and_ask(interpreting.findings(observations), message)
     calls = []
     for call in plan.calls:
         function = registry.tool(call.tool).function
@@ -56,14 +59,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         extra={
             "outcome": plan.outcome,
             "selected": plan.selected,
-            "rejected": plan.rejected[:5],
+            "rejected": len(plan.rejected),
             "calls": [f"{c.tool}:{c.id}" for c in plan.calls],
         },
     )
     return {
         "outcome": plan.outcome,
         "selected": plan.selected,
-        "rejected": plan.rejected,
+        "rejected": [word[:40] for word in plan.rejected[:5]],
         "calls": calls,
-        "message": plan.message,
+        "message": message,
     }

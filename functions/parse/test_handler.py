@@ -54,3 +54,24 @@ def test_calls_already_made_this_turn_are_not_repeated(handler, event, context):
     result = handler.lambda_handler(payload, context)
     assert result["outcome"] == "nothing_new"
     assert result["calls"] == []
+
+
+def test_a_later_step_that_must_ask_says_what_it_found_first(handler, event, context):
+    payload = event("parse", "parse")
+    payload["plan_text"] = "order_status, return_status"
+    payload["turn"]["question"] = "Has order 123456 shipped and where is my return?"
+    payload["observations"] = [
+        {"tool": "order_status", "id": "123456", "status": "found", "text": "Order 123456: shipped by UPS."}
+    ]
+    result = handler.lambda_handler(payload, context)
+    assert result["outcome"] == "clarify" and result["calls"] == []
+    assert result["message"] == (
+        "Order 123456: shipped by UPS. Could you tell me your return id? It starts with rtn, for example rtn001."
+    )
+
+
+def test_model_words_are_capped_in_the_result(handler, event, context):
+    payload = event("parse", "parse")
+    payload["plan_text"] = " ".join(f"tool_{i}_" + "x" * 100 for i in range(20))
+    result = handler.lambda_handler(payload, context)
+    assert len(result["rejected"]) == 5 and all(len(word) <= 40 for word in result["rejected"])
