@@ -22,7 +22,8 @@ _STATUSES = {"found", "not_found", "invalid_id"}
 _REFUSALS = re.compile(
     r"^\W*(irrelevant|not relevant|unanswerable|i cannot answer|i can't answer|cannot be answered)", re.IGNORECASE
 )
-_MORE = re.compile(r"^\W*more\b", re.IGNORECASE)
+# The sentinel alone in any case, or leading in capitals ("MORE: the return"); not "More than one item...".
+_MORE = re.compile(r"^\W*(?:(?i:more)\W*$|MORE\b)")
 _NUMBER = re.compile(r"[0-9]+(?:[.,:/-][0-9]+)*")
 _STATUS_WORDS = frozenset(
     "shipped delivered cancelled canceled refunded processed processing pending returned approved "
