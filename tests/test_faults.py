@@ -8,6 +8,7 @@ asserted too: the model and DynamoDB faults below say which layer retries what.
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Callable
@@ -89,19 +90,39 @@ def handler_returns(value):
 
 
 def dynamodb_fails(code, times=None):
+    """DynamoDB answers GetItem with ``code`` (the first ``times`` requests, or all) at the HTTP layer,
+    so botocore's own retry policy in the tool Lambda sees it. ``calls`` counts HTTP attempts."""
+
     def setup(agent, monkeypatch, calls):
+        from botocore.awsrequest import AWSResponse
+        from botocore.retries.standard import ExponentialBackoff
+
         client = agent.functions["order_status"].module.LOOKUP.table._client
-        real = client.get_item
+        monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)  # keep the test fast
 
-        def get_item(**kwargs):
-            calls.append(kwargs)
+        def fail(request, **kwargs):
+            calls.append(request.url)
             if times is None or len(calls) <= times:
-                raise ClientError({"Error": {"Code": code, "Message": "injected"}}, "GetItem")
-            return real(**kwargs)
+                body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected"})
+                return AWSResponse(request.url, 400, {"x-amzn-RequestId": "injected"}, _Raw(body.encode()))
+            return None  # on to moto
 
-        monkeypatch.setattr(client, "get_item", get_item)
+        # A copy of the client's events with the fault first (ahead of moto); monkeypatch restores the original.
+        events = copy.copy(client.meta.events)
+        events.register_first("before-send.dynamodb.GetItem", fail)
+        monkeypatch.setattr(client._endpoint, "_event_emitter", events)
 
     return setup
+
+
+class _Raw:
+    """The raw stream botocore reads an HTTP body from."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **kwargs):
+        yield self._body
 
 
 def item_lacks_fields(agent, monkeypatch, calls):
@@ -302,18 +323,25 @@ SCENARIOS = [
         injected_calls=1,
     ),
     Scenario(
-        "DynamoDB keeps throttling: client retries, then the state machine once",
+        "DynamoDB keeps throttling: 2 attempts in the Lambda, then the state machine's retry makes 2 more",
         ORDER_QUESTION,
         setup=dynamodb_fails("ProvisionedThroughputExceededException"),
         polite="Sorry, I could not look up order 123456",
-        injected_calls=2,
+        injected_calls=4,
     ),
     Scenario(
-        "DynamoDB throttles once",
+        "DynamoDB throttles once: botocore's retry in the same invocation recovers",
         ORDER_QUESTION,
         setup=dynamodb_fails("ProvisionedThroughputExceededException", times=1),
         answer_contains=("Organic Handsoap",),
         injected_calls=2,
+    ),
+    Scenario(
+        "DynamoDB throttles twice: the Lambda gives up, the state machine's retry recovers",
+        ORDER_QUESTION,
+        setup=dynamodb_fails("ThrottlingException", times=2),
+        answer_contains=("Organic Handsoap",),
+        injected_calls=3,
     ),
     Scenario(
         "DynamoDB denies access: not retried",
@@ -486,3 +514,15 @@ def test_the_scenario_table_covers_the_issue():
     ):
         assert word in names, word
     print(json.dumps({"fault_scenarios": len(SCENARIOS)}))
+
+
+def test_the_store_client_gives_up_before_the_tool_task_times_out():
+    """Every DynamoDB attempt hanging to its timeout, plus botocore's longest throttling backoff between
+    attempts, still ends inside the tool task's default timeout, so the state machine's retry
+    (StoreUnavailable) happens instead of a States.Timeout."""
+    from agent_core import store
+    from local_runtime import terraform_defaults
+
+    longest_backoffs = sum(min(2**attempt, 20) for attempt in range(store.ATTEMPTS - 1))  # throttling base 1 s
+    worst_case = store.ATTEMPTS * (store.CONNECT_TIMEOUT_SECONDS + store.READ_TIMEOUT_SECONDS) + longest_backoffs
+    assert worst_case < terraform_defaults()["tool_task_timeout_seconds"]

@@ -5,16 +5,49 @@ from __future__ import annotations
 import os
 from typing import Any
 
+# Error codes that mean "slow down": the caller may retry after a pause.
+THROTTLING_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "ThrottledException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+    }
+)
 
-def client(service: str, *, read_timeout: float = 10, max_attempts: int = 3, region: str | None = None) -> Any:
-    """A botocore client with explicit timeouts and retries (standard mode, with backoff and jitter)."""
+
+def error_code(error: Any) -> str:
+    """The ``Error.Code`` of a botocore ``ClientError`` ("" when it has none)."""
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def is_throttled(error: Any) -> bool:
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return error_code(error) in THROTTLING_CODES or status == 429
+
+
+def client(
+    service: str,
+    *,
+    connect_timeout: float = 2,
+    read_timeout: float = 10,
+    max_attempts: int = 3,
+    region: str | None = None,
+    session: Any = None,
+) -> Any:
+    """A botocore client with explicit timeouts and retries (standard mode, with backoff and jitter).
+
+    ``session``: a botocore session; None is the default credential chain.
+    """
     import botocore.session
     from botocore.config import Config
 
     config = Config(
-        connect_timeout=2,
+        connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries={"mode": "standard", "total_max_attempts": max_attempts},
     )
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    return botocore.session.get_session().create_client(service, region_name=region, config=config)
+    return (session or botocore.session.get_session()).create_client(service, region_name=region, config=config)

@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from agent_core import aws
 from agent_core.limits import MAX_GENERATION_CHARS
 from agent_core.prompts import Prompt
 
@@ -148,7 +149,6 @@ class Backend(Protocol):
     def generate(self, text: str, prompt: Prompt, timeout_seconds: float) -> str: ...
 
 
-_THROTTLING_CODES = {"ThrottlingException", "Throttling", "TooManyRequestsException", "ThrottledException"}
 _TRANSIENT_CODES = {
     "ServiceUnavailable",
     "ServiceUnavailableException",
@@ -195,9 +195,9 @@ class SageMakerBackend:
 
 
 def _classify_client_error(error: Any) -> ModelError:
-    code = error.response.get("Error", {}).get("Code", "")
+    code = aws.error_code(error)
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    if code in _THROTTLING_CODES or status == 429:
+    if aws.is_throttled(error):
         return ModelThrottled(code or "throttled")
     if code in _TRANSIENT_CODES or (status >= 500 and code != "ModelError"):
         return ModelUnavailable(code or f"HTTP {status}")
@@ -244,17 +244,9 @@ class BedrockBackend:
 
 @lru_cache(maxsize=8)
 def _runtime_client(service: str, region: str | None, read_timeout: int, session: Any = None) -> Any:
-    """One client per (whole-second) read timeout: the timeout shrinks as the turn budget runs out."""
-    import botocore.session
-    from botocore.config import Config
-
-    config = Config(
-        connect_timeout=2,
-        read_timeout=read_timeout,
-        retries={"total_max_attempts": 1},  # the state machine owns retries
-    )
-    session = session or botocore.session.get_session()
-    return session.create_client(service, region_name=region, config=config)
+    """One client per (whole-second) read timeout: the timeout shrinks as the turn budget runs out.
+    One attempt: the state machine owns retries."""
+    return aws.client(service, read_timeout=read_timeout, max_attempts=1, region=region, session=session)
 
 
 class ReplayBackend:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from agent_core.aws import client
+from agent_core import aws
 
-THROTTLING_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError"}
-)
+TRANSIENT_CODES = aws.THROTTLING_CODES | {"InternalServerError"}
+# A GetItem takes milliseconds. Worst case, every attempt connecting and reading to its timeout, with
+# the standard mode's backoff (up to 1 s before the second attempt): 2 x (0.5 + 1) + 1 = 4 s, inside
+# the tool task's default 5 s, so the state machine's own retry (StoreUnavailable) can still happen.
+CONNECT_TIMEOUT_SECONDS = 0.5
+READ_TIMEOUT_SECONDS = 1.0
+ATTEMPTS = 2
 
 
 class StoreUnavailable(Exception):
@@ -24,8 +28,12 @@ class RecordTable:
     def __init__(self, table_name: str, key: str) -> None:
         self.table_name = table_name
         self.key = key
-        # standard retry mode: 3 attempts with exponential backoff and jitter, for throttling
-        self._client = client("dynamodb", read_timeout=3, max_attempts=3)
+        self._client = aws.client(
+            "dynamodb",
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            read_timeout=READ_TIMEOUT_SECONDS,
+            max_attempts=ATTEMPTS,
+        )
 
     def get(self, key_value: str) -> dict[str, Any] | None:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -35,8 +43,8 @@ class RecordTable:
                 TableName=self.table_name, Key={self.key: {"S": key_value}}, ConsistentRead=False
             )
         except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code in THROTTLING_CODES:
+            code = aws.error_code(error)
+            if code in TRANSIENT_CODES:
                 raise StoreUnavailable(code) from None
             raise StoreFailed(code or "ClientError") from None
         except BotoCoreError as error:

@@ -19,9 +19,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from agent_core import memory
+from agent_core import aws, memory
 from agent_core.answers import answer
-from agent_core.aws import client
 from agent_core.lex import close, parse_event
 from agent_core.limits import LEX_MAX_MESSAGE_CHARS
 from agent_core.memory_store import MemoryTable
@@ -32,7 +31,7 @@ logger, metrics = powertools("fulfilment")
 STATE_MACHINE_ARN = os.environ["STATE_MACHINE_ARN"]
 TURN_BUDGET_SECONDS = float(os.environ.get("TURN_BUDGET_SECONDS", "25"))
 # The execution ends itself within the turn budget; the read timeout only guards against a hang.
-SFN = client("stepfunctions", read_timeout=TURN_BUDGET_SECONDS + 2, max_attempts=1)
+SFN = aws.client("stepfunctions", read_timeout=TURN_BUDGET_SECONDS + 2, max_attempts=1)
 # Optional server-side memory; "none" (Terraform's value when off) or unset: session attributes.
 _MEMORY_TABLE = os.environ.get("MEMORY_TABLE_NAME", "none")
 MEMORY = (
@@ -154,8 +153,7 @@ def _start(name: str, payload: dict[str, Any]) -> dict[str, Any]:
     try:
         return SFN.start_sync_execution(stateMachineArn=STATE_MACHINE_ARN, name=name, input=json.dumps(payload))
     except ClientError as error:
-        throttled = error.response.get("Error", {}).get("Code") in {"ThrottlingException", "TooManyRequestsException"}
-        if not throttled or time.monotonic() - attempt_started > 1:
+        if not aws.is_throttled(error) or time.monotonic() - attempt_started > 1:
             raise
     time.sleep(0.2)
     return SFN.start_sync_execution(stateMachineArn=STATE_MACHINE_ARN, name=f"{name}-r", input=json.dumps(payload))
