@@ -163,11 +163,11 @@ def _number_text(value: Any) -> str:
 
 
 def create_sample_tables(dynamodb: Any) -> dict[str, str]:
-    """One table per tool that names one, keyed by the tool's argument, seeded with the sample data.
+    """One table per tool (tools may share one), keyed by the tool's argument, seeded with the sample data.
     Returns the table names by table."""
     names: dict[str, str] = {}
     for tool in registry.tools():
-        if tool.table is None or tool.table in names:
+        if tool.table in names:
             continue
         name = f"{NAME_PREFIX}-{tool.table}"
         dynamodb.create_table(

@@ -1,4 +1,4 @@
-# One table per tool that reads one (functions/agent_core/tools.json), seeded from
+# One table per tool (functions/agent_core/tools.json), seeded from
 # data/sample_store.json: the same records the local runtime serves.
 
 resource "aws_dynamodb_table" "table" {

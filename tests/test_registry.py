@@ -60,9 +60,17 @@ def test_each_tool_is_served_by_a_function_folder_with_a_handler():
 def test_each_tool_table_has_sample_data():
     tables = json.loads((REPO / "data" / "sample_store.json").read_text())["tables"]
     for tool in registry.tools():
-        if tool.table:
-            items = tables[tool.table]["items"]
-            assert all(tool.is_valid_id(item[tool.argument]) for item in items), tool.table
+        items = tables[tool.table]["items"]
+        assert all(tool.is_valid_id(item[tool.argument]) for item in items), tool.table
+
+
+@pytest.mark.parametrize("field", registry.REQUIRED_FIELDS)
+def test_a_registry_entry_missing_a_field_is_named_in_the_error(field):
+    """Terraform builds a table and a Lambda environment from every entry: none may lack a field."""
+    raw = json.loads((REPO / "functions" / "agent_core" / "tools.json").read_text())
+    del raw["tools"][1][field]
+    with pytest.raises(ValueError, match=f"lacks {field}"):
+        registry.parse_tools(raw)
 
 
 def test_sample_data_has_what_the_original_cases_need():

@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from agent_core.paths import package_file
 
@@ -29,7 +30,7 @@ class Tool:
     id_format: str
     ask_for_id: str
     function: str
-    table: str | None
+    table: str
 
     def find_ids(self, text: str) -> list[IdMatch]:
         return [
@@ -43,9 +44,30 @@ class Tool:
         return bool(match) and self.id_format.format(match.group(1)) == value
 
 
+REQUIRED_FIELDS = (
+    "name",
+    "description",
+    "display_name",
+    "argument",
+    "id_pattern",
+    "id_format",
+    "ask_for_id",
+    "function",
+    "table",
+)
+
+
 @cache
 def tools() -> tuple[Tool, ...]:
-    raw = json.loads(package_file("tools.json").read_text(encoding="utf-8"))
+    return parse_tools(json.loads(package_file("tools.json").read_text(encoding="utf-8")))
+
+
+def parse_tools(raw: dict[str, Any]) -> tuple[Tool, ...]:
+    """The tools of a registry document; a missing field is named in the error."""
+    for entry in raw["tools"]:
+        missing = [name for name in REQUIRED_FIELDS if not entry.get(name)]
+        if missing:
+            raise ValueError(f"tools.json: tool {entry.get('name', '?')!r} lacks {', '.join(missing)}")
     return tuple(
         Tool(
             name=entry["name"],
@@ -57,7 +79,7 @@ def tools() -> tuple[Tool, ...]:
             id_format=entry["id_format"],
             ask_for_id=entry["ask_for_id"],
             function=entry["function"],
-            table=entry.get("table"),
+            table=entry["table"],
         )
         for entry in raw["tools"]
     )

@@ -40,7 +40,7 @@ locals {
   }
 
   sample_tables = jsondecode(file("${local.repository}/data/sample_store.json")).tables
-  table_keys    = { for tool in local.tools : tool.table => tool.argument if lookup(tool, "table", null) != null }
+  table_keys    = { for tool in local.tools : tool.table => tool.argument }
   # Each record as a DynamoDB item: listed numeric attributes as N, the others as S, nulls left out.
   table_items = {
     for table, key in local.table_keys : table => {
