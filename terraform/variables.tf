@@ -6,8 +6,8 @@ variable "name_prefix" {
   default     = "support-agent"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3 to 24 characters: lower-case letters, digits and hyphens, starting with a letter (IAM role and endpoint names add suffixes to it)."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.name_prefix)) && !strcontains(var.name_prefix, "--")
+    error_message = "name_prefix must be 3 to 24 characters: lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen (IAM role and endpoint names add suffixes to it; Lex bot names allow no two separators in a row)."
   }
 }
 

@@ -394,3 +394,32 @@ def test_autoscaling_bounds_are_validated(tmp_path):
     assert ok == {"max": 4}
     with pytest.raises(RuntimeError, match="do not scale to zero"):
         evaluate_files(files, "", {"min": "var.endpoint_min_instances"}, {"endpoint_min_instances": 0}, tmp_path / "b")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "valid"),
+    [
+        ("support-agent", True),
+        ("shop2-eu", True),
+        ("abc", True),
+        ("a" * 24, True),
+        ("a--b", False),  # Lex bot names: ^([0-9a-zA-Z][_-]?){1,100}$
+        ("agent-", False),
+        ("2agent", False),
+        ("Agent", False),
+        ("ab", False),
+        ("a" * 25, False),
+    ],
+)
+def test_name_prefix_is_valid_for_every_resource_it_names(tmp_path, prefix, valid):
+    from terraform_offline import evaluate_files
+
+    files = [TERRAFORM_DIR / "variables.tf"]
+    outputs = {"prefix": "var.name_prefix"}
+    if valid:
+        assert evaluate_files(files, "", outputs, {"name_prefix": prefix}, tmp_path) == {"prefix": prefix}
+        assert re.fullmatch(r"([0-9a-zA-Z][_-]?){1,100}", f"{prefix}-bot")  # lex.tf's bot name
+        assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", f"{prefix}-llm-0123abcd")  # sagemaker.tf's model name
+    else:
+        with pytest.raises(RuntimeError, match="name_prefix must be"):
+            evaluate_files(files, "", outputs, {"name_prefix": prefix}, tmp_path)
