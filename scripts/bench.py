@@ -83,6 +83,9 @@ def turns_by_kind() -> list[dict[str, Any]]:
     return rows
 
 
+FLAN_UL2_INPUT_TOKENS = 2048  # the default model's input limit; the generated answer does not count
+
+
 def prompt_sizes() -> dict[str, Any]:
     planner = prompts.prompt("planner")
     rendered = planner.render(planning.planner_variables("Which item was ordered for 123456?", ["Hello"]))
@@ -97,13 +100,16 @@ def prompt_sizes() -> dict[str, Any]:
     example_chars = statistics.fmean(  # a 'user: "..."' line, its 'tool: ...' line and a blank line
         len(block) + 2 for block in re.findall(r'user: "[^"]*"\ntool: [a-z_, ]+', planner.template)
     )
+    per_tool = tool_line + examples_per_tool * example_chars
     growth = []
     for tools in (2, 4, 8, 16, 32):
         extra = tools - len(registry.tools())
-        chars = len(rendered) + extra * (tool_line + examples_per_tool * example_chars)
+        chars = len(rendered) + extra * per_tool
         growth.append({"tools": tools, "chars": round(chars), "tokens": round(chars / 4)})
+    tools_that_fit = len(registry.tools()) + int((FLAN_UL2_INPUT_TOKENS * 4 - len(rendered)) // per_tool)
     return {
         "planner": {"chars": len(rendered), "tokens": round(len(rendered) / 4)},
+        "tools_that_fit": tools_that_fit,
         "interpreter": {"chars": len(interpreter), "tokens": round(len(interpreter) / 4)},
         "planner_growth": growth,
         "examples_per_tool": examples_per_tool,
@@ -262,6 +268,11 @@ def render(results: dict[str, Any]) -> str:
         "| --- | --- | --- |",
     ]
     out += [f"| {g['tools']} | {g['chars']} | {g['tokens']} |" for g in sizes["planner_growth"]]
+    out += [
+        "",
+        f"At ~4 characters a token, **{sizes['tools_that_fit']} tools** fit Flan-UL2's "
+        f"{FLAN_UL2_INPUT_TOKENS:,}-token input (count with the model's tokenizer before relying on it).",
+    ]
     cold = results["cold_starts"]
     out += [
         "",

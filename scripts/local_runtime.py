@@ -481,8 +481,9 @@ class LocalAgent:
         self._stack.callback(sys.modules.pop, module.__name__, None)
         # Powertools loggers are per service name and per process: set what a new instance would.
         module.logger.setLevel(self._common_env()["POWERTOOLS_LOG_LEVEL"])
-        if self.log_sink is not None:
-            module.logger.registered_handler.setStream(self.log_sink)
+        # Assigned, not setStream(): that flushes the previous stream, which an earlier agent (or a
+        # test's captured stdout) may have closed.
+        module.logger.registered_handler.stream = self.log_sink if self.log_sink is not None else sys.stdout
         self.functions[folder] = LocalFunction(folder, function_name, module, int(timeout_seconds))
         response = self._lambda.create_function(
             FunctionName=function_name,

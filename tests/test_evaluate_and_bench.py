@@ -81,6 +81,18 @@ def test_bench_prints_its_tables_and_meets_the_call_targets(tmp_path):
     assert figures["prompts"]["planner"]["tokens"] < 1024  # Flan-UL2 reads 2,048 tokens
 
 
+def test_the_documents_state_how_many_tools_fit_the_prompt_as_bench_computes_it():
+    import bench
+
+    sizes = bench.prompt_sizes()
+    fit = sizes["tools_that_fit"]
+    growth = {row["tools"]: row["tokens"] for row in sizes["planner_growth"]}
+    assert growth[16] < bench.FLAN_UL2_INPUT_TOKENS < growth[32]  # the figure lies between the table's rows
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert f"about {fit} tools fit Flan-UL2's 2,048-token input" in readme
+    assert f"**{fit} tools** fit Flan-UL2's" in (REPO / "docs" / "performance.md").read_text()
+
+
 def test_the_cost_document_is_what_the_model_computes():
     import cost_model
 
