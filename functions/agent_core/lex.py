@@ -1,7 +1,9 @@
 """The Lex V2 code hook event and response, as pydantic models (Powertools has none for Lex V2).
 
-Only the fields the agent uses are modelled; everything else is accepted and ignored. Every field has
-a default, so an event with missing fields still parses and still gets a polite, valid response.
+The event models cover the request's identity (bot, locale, session id, input mode), the text, the
+session attributes and the intent a Close response must echo; the rest of the event (interpretations,
+transcriptions, proposedNextState, ...) is accepted and ignored. Every field has a default, so an event
+with missing fields still parses and still gets a polite, valid response.
 Reference: https://docs.aws.amazon.com/lexv2/latest/dg/lambda-input-format.html and
 lambda-response-format.html.
 """
