@@ -250,8 +250,9 @@ def render(ours: dict[str, Usage], original: dict[str, float]) -> str:
         )
     lines += [
         "",
-        "Peaks, not averages, decide the instance count; endpoint autoscaling (`endpoint_autoscaling_*`",
-        "variables) adds instances under load, and the idle cost is the floor: one instance always on.",
+        "Peaks, not averages, decide the instance count; endpoint autoscaling (`endpoint_autoscaling = true`,",
+        "between `endpoint_min_instances` and `endpoint_max_instances`) adds instances under load, and the",
+        "idle cost is the floor: one instance always on.",
         "",
         "## Keeping the bill down",
         "",

@@ -72,3 +72,31 @@ def test_the_reliability_figures_are_the_suites():
     statements = len(list(policy_statements(hcl_files())))
     assert f"**{statements}**, of which {len(STAR_RESOURCES)} have a `*` resource" in section
     assert re.search(r"\*\*\d+\*\* tried", section)
+
+
+# Backticked snake_case names in the docs that are not this repo's Terraform settings, tools or answers:
+# chat.py --json fields, a QnABot question, a variable's value, awscc_lex_bot arguments.
+NOT_TERRAFORM = {"elapsed_ms", "llm_calls", "no_hits", "session_attributes", "auto_build_bot_locales", "bot_locales"}
+
+
+def test_every_setting_the_docs_name_exists():
+    """A backticked name like `endpoint_min_instances` or `model_backend = "bedrock"` in the README or
+    docs/ is a Terraform variable or output (or a tool or answer name), so renamed variables cannot
+    linger in prose."""
+    import re
+
+    from agent_core import registry
+    from local_runtime import terraform_defaults
+
+    outputs = set(re.findall(r'^output "([a-z0-9_]+)"', (REPO / "terraform" / "outputs.tf").read_text(), re.M))
+    answers = set(json.loads((REPO / "functions" / "agent_core" / "answers.json").read_text()))
+    known = set(terraform_defaults()) | outputs | {t.name for t in registry.tools()} | answers | NOT_TERRAFORM
+    documents = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    named = {
+        (path.name, name)
+        for path in documents
+        for name in re.findall(r"`([a-z][a-z0-9]*(?:_[a-z0-9*]+)+)(?: = [^`]*)?`", path.read_text())
+    }
+    assert named, "the pattern finds the documented settings"
+    unknown = sorted(f"{document}: {name}" for document, name in named if name not in known)
+    assert not unknown, unknown
