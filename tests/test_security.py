@@ -182,6 +182,7 @@ def test_what_reaches_the_model_is_bounded():
     from agent_core.interpreting import Observation, interpreter_variables
     from agent_core.limits import (
         MAX_CALLS_PER_TURN,
+        MAX_HISTORY_TEXT_CHARS,
         MAX_HISTORY_TURNS,
         MAX_OBSERVATION_CHARS,
         MAX_QUESTION_CHARS,
@@ -189,11 +190,16 @@ def test_what_reaches_the_model_is_bounded():
     )
     from agent_core.planning import planner_variables
 
-    question = "q" * 10_000
-    earlier = ["e" * 10_000] * 10
+    question = "qq " * 4_000
+    earlier = [f"e{turn} " * 4_000 for turn in range(10)]
     planner = prompts.prompt("planner").render(planner_variables(question, earlier, [("order_status", "123456")] * 4))
-    assert planner.count("q") <= MAX_QUESTION_CHARS + 10
-    assert planner.count("e" * 301) == 0 and planner.count('earlier: "') <= MAX_HISTORY_TURNS + 10
+    template = prompts.prompt("planner").template
+    (asked,) = re.findall(r'^user: "(qq [^"]*)"$', planner, re.M)
+    assert MAX_QUESTION_CHARS - 5 <= len(asked) <= MAX_QUESTION_CHARS
+    remembered = re.findall(r'^earlier: "(e\d [^"]*)"$', planner, re.M)
+    assert [text[:2] for text in remembered] == [f"e{turn}" for turn in range(10 - MAX_HISTORY_TURNS, 10)]
+    assert all(MAX_HISTORY_TEXT_CHARS - 5 <= len(text) <= MAX_HISTORY_TEXT_CHARS for text in remembered)
+    assert planner.count('earlier: "') == template.count('earlier: "') + MAX_HISTORY_TURNS
     records = [Observation("order_status", "123456", "found", "r" * 10_000)] * MAX_CALLS_PER_TURN * 5
     interpreter = prompts.prompt("interpreter").render(interpreter_variables(question, records))
     template = len(prompts.prompt("interpreter").template)

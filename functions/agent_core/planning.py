@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from agent_core import registry
 from agent_core.answers import answer
-from agent_core.limits import MAX_CALLS_PER_TURN, MAX_HISTORY_TEXT_CHARS, MAX_IDS_PER_TOOL
+from agent_core.limits import MAX_CALLS_PER_TURN, MAX_HISTORY_TEXT_CHARS, MAX_HISTORY_TURNS, MAX_IDS_PER_TOOL
 from agent_core.text import clean_user_text
 
 NO_TOOL = "no_tool"
@@ -155,7 +155,8 @@ def planner_variables(
         done = ", ".join(f"{tool} {value}" for tool, value in already_called)
         checked = f"Already looked up, do not select again: {done}.\n\n"
     conversation = "".join(
-        f'earlier: "{clean_user_text(text, MAX_HISTORY_TEXT_CHARS)}"\n' for text in earlier_user_texts
+        f'earlier: "{clean_user_text(text, MAX_HISTORY_TEXT_CHARS)}"\n'
+        for text in list(earlier_user_texts)[-MAX_HISTORY_TURNS:]
     )
     return {
         "tools": registry.planner_tool_list(),
