@@ -60,11 +60,15 @@ def test_the_reliability_figures_are_the_suites():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Reliability and security", 1)[1].split("\n## ", 1)[0]
     assert f"**{len(test_faults.SCENARIOS)}** tried, {len(test_faults.SCENARIOS)} pass" in section
-    assert f"**{test_properties.EXAMPLES:,}** per property" in section or test_properties.EXAMPLES != 1_000
     properties = [
         name for name in dir(test_properties) if name.startswith("test_") and name != "test_whole_turns_on_random_text"
     ]
-    assert f"{len(properties)} properties" in section
+    assert (
+        f"**{test_properties.DEFAULT_EXAMPLES:,}** per property, {len(properties)} properties "
+        f"({test_properties.SLOW_EXAMPLES:,} with `make test-slow`), "
+        f"plus {test_properties.DEFAULT_WHOLE_TURNS} whole turns through the runtime"
+    ) in section
+    assert "loadfile --slow" in (REPO / "Makefile").read_text().split("\ntest-slow:", 1)[1].split("\n\n")[0]
     assert f"**{len(test_injection.CASES)}**" in section
     from terraform_support import hcl_files
     from test_security import STAR_RESOURCES, policy_statements

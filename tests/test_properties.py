@@ -26,7 +26,10 @@ from agent_core.text import clean_user_text
 from expectations import lookups
 from local_runtime import LambdaContext, load_handler
 
-EXAMPLES = 10_000 if os.environ.get("HYPOTHESIS_SLOW") == "1" else 1_000
+DEFAULT_EXAMPLES, SLOW_EXAMPLES = 1_000, 10_000  # make test, make test-slow
+DEFAULT_WHOLE_TURNS, SLOW_WHOLE_TURNS = 25, 250
+SLOW = os.environ.get("HYPOTHESIS_SLOW") == "1"
+EXAMPLES = SLOW_EXAMPLES if SLOW else DEFAULT_EXAMPLES
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # ---------------------------------------------------------------- strategies
@@ -272,7 +275,11 @@ def test_whatever_the_model_writes_the_answer_is_bounded_and_clean(model_text):
 # ---------------------------------------------------------------- the whole runtime, a smaller sample
 
 
-@settings(max_examples=25 if EXAMPLES == 1_000 else 250, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=SLOW_WHOLE_TURNS if SLOW else DEFAULT_WHOLE_TURNS,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(text=USER_TEXT)
 def test_whole_turns_on_random_text(agents, text):
     agent = agents.get("offline")
