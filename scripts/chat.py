@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -76,9 +77,15 @@ def _target(args: argparse.Namespace, log_sink: TextIO | None) -> contextlib.Abs
 
 
 def _run(agent: Any, session: Session, questions: Iterable[str], as_json: bool) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     label = agent.model_label if isinstance(agent, LocalAgent) else ""
     for question in questions:
-        turn = agent.ask(session, question)
+        try:
+            turn = agent.ask(session, question)
+        except (BotoCoreError, ClientError) as error:  # a remote target: say what AWS said, keep the session
+            print(f"error: {agent.label} did not answer: {error}", file=sys.stderr, flush=True)
+            continue
         if as_json:
             print(json.dumps(turn.summary(), ensure_ascii=False), flush=True)
         else:
@@ -121,6 +128,13 @@ def _conversations(path: Path) -> Iterator[list[str]]:
             yield [turn["user"] for turn in json.loads(line)["turns"]]
 
 
+def _session_id(value: str) -> str:
+    """Lex V2's session id rule, which the state machine's execution names also respect."""
+    if not re.fullmatch(r"[0-9a-zA-Z._:-]{2,100}", value):
+        raise argparse.ArgumentTypeError(f"{value!r}: use 2 to 100 letters, digits or . _ : -")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("questions", nargs="*", help="questions, asked in order in one session")
@@ -135,7 +149,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--locale-id", default="en_US", help="for --target lex")
     parser.add_argument("--state-machine-arn", help="for --target stepfunctions (default: terraform output)")
     parser.add_argument("--region", help="for remote targets (default: terraform output region, then your profile's)")
-    parser.add_argument("--session-id", help="continue this session (remote targets keep memory per session)")
+    parser.add_argument(
+        "--session-id",
+        type=_session_id,
+        help="continue this session (remote targets keep memory per session): 2 to 100 of A-Z a-z 0-9 . _ : -",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object per turn")
     parser.add_argument(
         "--llm",

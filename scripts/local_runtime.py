@@ -245,6 +245,22 @@ def summarise(turn: Any, outcome: str) -> dict[str, Any]:
     }
 
 
+def tool_uses(output: Any) -> list[ToolUse]:
+    """The lookups an execution's output reports (its ``tools``), read defensively: any target's output."""
+    items = output.get("tools") if isinstance(output, dict) else None
+    known = {t.name: t for t in registry.tools()}
+    return [
+        ToolUse(
+            name=str(item.get("tool", "")),
+            args={known[item["tool"]].argument: str(item.get("id", ""))} if item.get("tool") in known else {},
+            ok=item.get("status") in ("found", "not_found"),
+            status=str(item.get("status", "")),
+        )
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, dict)
+    ]
+
+
 @dataclass
 class Session:
     id: str
@@ -595,18 +611,7 @@ class LocalAgent:
         output = json.loads(json.dumps(execution.output)) if status == "SUCCEEDED" and execution.output else {}
         if status != "SUCCEEDED":
             failures.append(f"execution {status}: {execution.error or ''} {_cause_message(execution.cause)}".strip())
-        tools = [
-            ToolUse(
-                name=item.get("tool", ""),
-                args={registry.tool(item["tool"]).argument: item.get("id", "")}
-                if item.get("tool") in {t.name for t in registry.tools()}
-                else {},
-                ok=item.get("status") in ("found", "not_found"),
-                status=item.get("status", ""),
-            )
-            for item in output.get("tools") or []
-            if isinstance(item, dict)
-        ]
+        tools = tool_uses(output)
         return Turn(
             question,
             answer,

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import _paths  # noqa: F401  (functions/ on the path)
-from agent_core import memory, registry
+from agent_core import memory
+from agent_core.execution import execution_input, execution_name
 from agent_core.text import clean_user_text
-from local_runtime import REPO, Session, ToolUse, summarise
+from local_runtime import REPO, Session, ToolUse, summarise, tool_uses
 
 
 @dataclass
@@ -138,41 +139,24 @@ class StepFunctionsTarget:
         started = time.perf_counter()
         response = self.sfn.start_sync_execution(
             stateMachineArn=self.state_machine_arn,
-            name=f"{session.id[:40]}-{uuid.uuid4().hex[:12]}",
-            input=json.dumps({"question": question, "history": history, "session_id": session.id}),
+            name=execution_name(session.id),
+            input=json.dumps(execution_input(question, history, session.id)),
         )
         elapsed = round((time.perf_counter() - started) * 1000)
-        status = response.get("status", "?")
-        output = json.loads(response["output"]) if status == "SUCCEEDED" and response.get("output") else {}
-        answer = output.get("answer") or f"(execution {status}: {response.get('error', '')})"
-        session.attributes[memory.SESSION_ATTRIBUTE] = memory.to_attribute(memory.remember(history, question, answer))
-        tools = [
-            ToolUse(
-                item["tool"],
-                {registry.tool(item["tool"]).argument: item["id"]},
-                item["status"] in ("found", "not_found"),
-                item["status"],
+        status = str(response.get("status", "UNKNOWN"))
+        output = _json_object(response.get("output")) if status == "SUCCEEDED" else {}
+        answer = output.get("answer") if isinstance(output.get("answer"), str) else None
+        failures = [] if status == "SUCCEEDED" else [f"{response.get('error', '')} {response.get('cause', '')}".strip()]
+        if answer is None:
+            answer = f"(no answer: execution {status})"
+        else:
+            session.attributes[memory.SESSION_ATTRIBUTE] = memory.to_attribute(
+                memory.remember(history, question, answer)
             )
-            for item in output.get("tools") or []
-            if isinstance(item, dict) and item.get("tool") in {t.name for t in registry.tools()} and item.get("id")
-        ]
         states = self.states(response.get("executionArn", "")) if self.log_group else []
-        failures = (
-            []
-            if status == "SUCCEEDED"
-            else [f"execution {status}: {response.get('error', '')} {response.get('cause', '')}".strip()]
-        )
-        return RemoteTurn(
-            text,
-            answer,
-            states,
-            tools,
-            output.get("iterations"),
-            None,
-            elapsed,
-            output.get("outcome", status.lower()),
-            failures,
-        )
+        iterations = output.get("iterations") if isinstance(output.get("iterations"), int) else None
+        outcome = str(output.get("outcome") or status.lower())
+        return RemoteTurn(text, answer, states, tool_uses(output), iterations, None, elapsed, outcome, failures)
 
     def states(self, execution_arn: str) -> list[str]:
         """States entered, in order, from the execution's log events (they arrive within seconds)."""
@@ -204,3 +188,11 @@ class StepFunctionsTarget:
             if not page.get("nextToken"):
                 return events
             kwargs["nextToken"] = page["nextToken"]
+
+
+def _json_object(text: Any) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 
 import boto3
@@ -151,3 +152,57 @@ def test_without_terraform_state_a_remote_target_asks_for_its_id(monkeypatch, ca
     monkeypatch.setenv("PATH", str(tmp_path))  # no terraform at all
     assert chat.main(["--target", "stepfunctions", "hi"]) == 2
     assert "needs a state machine ARN" in capsys.readouterr().err
+
+
+def test_the_execution_is_named_and_fed_as_the_fulfilment_lambda_does():
+    """Shared code, not a copy: a session id with spaces or slashes still makes a valid execution name."""
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    target = remote.StepFunctionsTarget(ARN, None, sfn=sfn, logs=boto3.client("logs", region_name="us-east-1"))
+    with Stubber(sfn) as stub:
+        stub.add_response(
+            "start_sync_execution",
+            {
+                "executionArn": EXECUTION,
+                "startDate": "2026-11-21T10:00:00Z",
+                "stopDate": "2026-11-21T10:00:01Z",
+                "status": "SUCCEEDED",
+                "output": "not json",
+            },
+            {"stateMachineArn": ARN, "name": ANY, "input": ANY},
+        )
+        captured = {}
+        sfn.meta.events.register(
+            "before-parameter-build.stepfunctions.StartSyncExecution", lambda params, **_: captured.update(params)
+        )
+        turn = target.ask(remote.Session(id="a b/c"), "Has order 123456 shipped?")
+    assert re.fullmatch(r"abc-[0-9a-f]{16}", captured["name"])
+    sent = json.loads(captured["input"])
+    assert sent == {"question": "Has order 123456 shipped?", "history": [], "session_id": "a b/c"}
+    assert turn.answer == "(no answer: execution SUCCEEDED)" and turn.tools == []
+
+
+def test_chat_reports_an_aws_error_and_goes_on_with_the_next_question(monkeypatch, capsys):
+    from botocore.exceptions import ClientError
+
+    class Failing:
+        label = "Lex V2 bot B"
+
+        def __init__(self):
+            self.asked = []
+
+        def ask(self, session, text):
+            self.asked.append(text)
+            raise ClientError({"Error": {"Code": "ValidationException", "Message": "bad"}}, "RecognizeText")
+
+    target = Failing()
+    chat._run(target, remote.Session(id="s-1"), ["one", "two"], as_json=False)
+    assert target.asked == ["one", "two"]
+    assert capsys.readouterr().err.count("Lex V2 bot B did not answer: An error occurred (ValidationException)") == 2
+
+
+@pytest.mark.parametrize("session_id", ["a b", "x", "é-session", "s" * 101])
+def test_a_session_id_lex_would_reject_is_refused_up_front(session_id, capsys):
+    with pytest.raises(SystemExit) as exited:
+        chat._parser().parse_args(["--target", "lex", "--session-id", session_id])
+    assert exited.value.code == 2
+    assert "use 2 to 100 letters, digits or . _ : -" in capsys.readouterr().err

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agent_core import aws, memory
 from agent_core.answers import answer
+from agent_core.execution import execution_input, execution_name
 from agent_core.lex import close, parse_event
 from agent_core.limits import LEX_MAX_MESSAGE_CHARS
 from agent_core.memory_store import MemoryTable
@@ -127,7 +126,7 @@ def remember(session_id: str, attributes: dict[str, Any], history: list[memory.T
 def run_turn(question: str, history: list[memory.Turn], session_id: str) -> TurnResult:
     name = execution_name(session_id)
     logger.set_correlation_id(name)
-    payload = {"question": question, "history": history, "session_id": session_id[:100]}
+    payload = execution_input(question, history, session_id)
     logger.info("turn started", extra={"question_chars": len(question), "history_turns": len(history)})
     logger.debug("question", extra={"question": question})
     started = time.perf_counter()
@@ -190,9 +189,3 @@ def _finish(result: TurnResult, started: float) -> TurnResult:
     if result.outcome in FALLBACK_OUTCOMES:
         count_by(metrics, "Fallbacks", "reason", result.outcome)
     return result
-
-
-def execution_name(session_id: str) -> str:
-    """Unique, readable in the console, and within Step Functions' 80-character name rules."""
-    prefix = re.sub(r"[^A-Za-z0-9_-]", "", session_id)[:40] or "turn"
-    return f"{prefix}-{uuid.uuid4().hex[:16]}"
