@@ -420,7 +420,7 @@ class LocalAgent:
                 "STATE_MACHINE_ARN": self.state_machine_arn,
                 "TURN_BUDGET_SECONDS": str(self.settings["turn_budget_seconds"]),
                 "MEMORY_TABLE_NAME": memory_table,
-                "MEMORY_TTL_SECONDS": str(24 * 3600),
+                "MEMORY_TTL_SECONDS": str(terraform_defaults()["memory_ttl_hours"] * 3600),  # as lambda.tf sets it
             },
             self.settings["turn_budget_seconds"] + 3,
         )

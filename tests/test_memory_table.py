@@ -9,6 +9,7 @@ import boto3
 
 from agent_core.lex import LexV2Response
 from agent_core.memory import SESSION_ATTRIBUTE
+from local_runtime import REPO, terraform_defaults
 
 
 def stored(session_id):
@@ -28,7 +29,8 @@ def test_follow_ups_work_from_the_table_and_nothing_travels_in_session_attribute
     item = stored(session.id)
     history = json.loads(item["history"]["S"])
     assert [turn["user"] for turn in history] == ["Which item was ordered for 123456?", "When will it arrive?"]
-    assert abs(int(item["expires_at"]["N"]) - (time.time() + 24 * 3600)) < 60
+    ttl_seconds = terraform_defaults()["memory_ttl_hours"] * 3600
+    assert abs(int(item["expires_at"]["N"]) - (time.time() + ttl_seconds)) < 60
 
 
 def test_a_forged_memory_attribute_is_ignored(agents):
@@ -53,3 +55,29 @@ def test_an_unreadable_table_costs_the_memory_not_the_answer(agents, monkeypatch
     turn = agent.ask(agent.session(), "Which item was ordered for 123456?")
     LexV2Response.model_validate(turn.response)
     assert "Organic Handsoap" in turn.answer
+
+
+def test_qnabot_turns_remember_in_the_table_too(agents):
+    """QnABot's hook with conversation_memory = "dynamodb": the follow-up finds the id from the table, and
+    QnABot's session gets no memory attribute (only what QnABot sent comes back)."""
+    agent = agents.get("offline", memory="dynamodb")
+    fulfilment = agent.functions["fulfilment"]
+    hook = json.loads((REPO / "functions" / "fulfilment" / "events" / "qnabot_hook.json").read_text())
+    session_id = f"qnabot-{time.time_ns()}"
+    hook["req"]["_event"]["sessionId"] = session_id
+
+    first = fulfilment.invoke(hook)
+    assert "Organic Handsoap" in first["res"]["message"]
+    assert SESSION_ATTRIBUTE not in first["res"]["session"]
+
+    hook["req"]["question"] = hook["req"]["_event"]["inputTranscript"] = "When will it arrive?"
+    hook["res"]["session"] = first["res"]["session"]
+    before = len(agent.executions)
+    second = fulfilment.invoke(hook)
+    assert SESSION_ATTRIBUTE not in second["res"]["session"]
+    assert second["res"]["session"]["qnabotcontext"] == hook["res"]["session"]["qnabotcontext"]
+    execution_input = agent.executions[before].input_data
+    assert [turn["user"] for turn in execution_input["history"]] == ["Which item was ordered for 123456?"]
+    assert "123456" in second["res"]["message"]
+    history = json.loads(stored(session_id)["history"]["S"])
+    assert [turn["user"] for turn in history] == ["Which item was ordered for 123456?", "When will it arrive?"]
