@@ -158,7 +158,16 @@ def cold_starts(runs: int) -> dict[str, Any]:
         tracer_ms: float | None = statistics.median(_fresh_interpreter_ms(tracer) for _ in range(runs))
     except subprocess.CalledProcessError:
         tracer_ms = None  # aws-xray-sdk is not installed
-    return {"functions": functions, "heaviest_imports": heaviest_imports(), "tracer_ms": tracer_ms}
+    client_floor = "import time\nt = time.perf_counter()\nimport botocore.session\n"
+    client_floor += "botocore.session.get_session().create_client('stepfunctions', region_name='us-east-1')\n"
+    client_floor += "print((time.perf_counter() - t) * 1000)"
+    return {
+        "functions": functions,
+        "heaviest_imports": heaviest_imports(),
+        "tracer_ms": tracer_ms,
+        # what the fulfilment Lambda cannot do without: botocore and a Step Functions client, nothing else
+        "stepfunctions_client_ms": round(statistics.median(_fresh_interpreter_ms(client_floor) for _ in range(runs))),
+    }
 
 
 def heaviest_imports(folder: str = "fulfilment", top: int = 6) -> list[dict[str, Any]]:
@@ -286,6 +295,9 @@ def render(results: dict[str, Any]) -> str:
     out += [f"- {row['module']}: {row['cumulative_ms']}" for row in cold["heaviest_imports"]]
     tracer = cold["tracer_ms"]
     out += [
+        "",
+        f"A Step Functions client alone (import botocore, create the client; the fulfilment Lambda's floor): "
+        f"{cold['stepfunctions_client_ms']} ms.",
         "",
         f"Powertools Tracer (X-Ray SDK) construction: {'not measured' if tracer is None else f'{tracer:.0f} ms'}.",
     ]

@@ -41,7 +41,7 @@ locals {
 }
 
 # The AWS-published Powertools layer brings aws-lambda-powertools and pydantic for python3.13/arm64;
-# botocore is in the runtime. So the function packages hold only this repository's code (~30 KB each).
+# botocore is in the runtime. So the function packages hold only this repository's code (~35 KB each).
 data "aws_ssm_parameter" "powertools_layer" {
   name = "/aws/service/powertools/python/arm64/python3.13/${var.powertools_version}"
 }

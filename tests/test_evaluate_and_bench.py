@@ -78,6 +78,7 @@ def test_bench_prints_its_tables_and_meets_the_call_targets(tmp_path):
     assert all(ours <= original for ours, original in calls.values())
     assert set(figures["cold_starts"]["functions"]) == {"fulfilment", "llm", "parse", "order_status", "return_status"}
     assert all(row["package_bytes"] < 100_000 for row in figures["cold_starts"]["functions"].values())
+    assert figures["cold_starts"]["stepfunctions_client_ms"] > 0
     assert figures["prompts"]["planner"]["tokens"] < 1024  # Flan-UL2 reads 2,048 tokens
 
 
@@ -106,3 +107,16 @@ def test_the_cost_model_favours_this_design_on_model_calls():
     assert ours["no tool"].llm_calls == 1 and original["no tool"] == 2
     mix_calls = sum(cost_model.MIX[k] * ours[k].llm_calls for k in cost_model.MIX)
     assert mix_calls < sum(cost_model.MIX[k] * original[k] for k in cost_model.MIX)
+
+
+def test_the_readme_quotes_the_cold_starts_performance_md_holds():
+    import re
+
+    performance = (REPO / "docs" / "performance.md").read_text().split("### Cold start per Lambda", 1)[1]
+    readme = " ".join((REPO / "README.md").read_text().split())
+    rows = dict(re.findall(r"^\| ([a-z_]+) \| (\d+) \| [\d,]+ \|$", performance, re.M))
+    assert set(rows) == {"fulfilment", "llm", "parse", "order_status", "return_status"}
+    for function, ms in rows.items():
+        assert f"{function} {ms} ms" in readme, function
+    (floor,) = re.findall(r"the fulfilment Lambda's floor\): (\d+) ms", performance)
+    assert f"creating a Step Functions client alone takes {floor} ms" in readme
