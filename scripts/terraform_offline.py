@@ -58,3 +58,22 @@ def evaluate_files(files: list[Path], stub: str, outputs: dict[str, str], tfvars
         if result.retcode != 0:
             raise RuntimeError(f"terraform failed in {workdir}: {result.value or result.error}")
     return {name: value["value"] for name, value in cli.output(json=True).value.items()}
+
+
+def locals_blocks(path: Path) -> str:
+    """The top-level ``locals { ... }`` blocks of a .tf file, so their expressions can be evaluated
+    without the resources (and the provider) beside them. Braces in this repository's strings are
+    balanced (``${...}``, ``{12}``), so counting them finds each block's end."""
+    text = path.read_text(encoding="utf-8")
+    blocks = []
+    start = text.find("\nlocals {")
+    while start != -1:
+        depth, index = 0, text.index("{", start)
+        while True:
+            depth += {"{": 1, "}": -1}.get(text[index], 0)
+            index += 1
+            if depth == 0:
+                break
+        blocks.append(text[start + 1 : index])
+        start = text.find("\nlocals {", index)
+    return "\n\n".join(blocks)

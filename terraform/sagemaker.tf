@@ -12,7 +12,7 @@ locals {
   endpoint_arn = local.use_sagemaker ? "arn:${local.partition}:sagemaker:${var.region}:${local.account}:endpoint/${lower(local.endpoint_name)}" : null
 
   image = local.create_endpoint && var.jumpstart_image_uri != null ? regex(
-    "^(?P<account>[0-9]{12})\\.dkr\\.ecr\\.(?P<region>[a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?/(?P<repository>[^:@]+)", var.jumpstart_image_uri
+    "^(?P<account>[0-9]{12})\\.dkr\\.ecr\\.(?P<region>[a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/(?P<repository>[^:@]+)", var.jumpstart_image_uri
   ) : null
   image_repository_arn = local.image == null ? null : "arn:${local.partition}:ecr:${local.image.region}:${local.image.account}:repository/${local.image.repository}"
 

@@ -361,6 +361,48 @@ def test_bedrock_iam_covers_exactly_the_chosen_model(tmp_path):
         bedrock_locals(tmp_path / "c", "gpt-4o")
 
 
+JUMPSTART_IMAGE = (
+    "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:1.13.1-transformers4.26.0-gpu-py39"
+)
+
+
+def sagemaker_locals(tmp_path, tfvars):
+    from terraform_offline import evaluate_files, locals_blocks
+
+    return evaluate_files(
+        [TERRAFORM_DIR / "variables.tf"],
+        'locals {\n  partition = "aws"\n  account   = "123456789012"\n}\n\n'
+        + locals_blocks(TERRAFORM_DIR / "sagemaker.tf"),
+        {"image": "local.image_repository_arn", "artifact": "local.artifact", "endpoint": "local.endpoint_arn"},
+        tfvars,
+        tmp_path,
+    )
+
+
+@pytest.mark.parametrize(
+    ("image", "repository"),
+    [
+        (JUMPSTART_IMAGE, "arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-inference"),
+        (
+            "727897471807.dkr.ecr.cn-north-1.amazonaws.com.cn/huggingface-pytorch-tgi-inference:2.1.1",
+            "arn:aws:ecr:cn-north-1:727897471807:repository/huggingface-pytorch-tgi-inference",
+        ),
+    ],
+)
+def test_the_endpoint_role_is_scoped_to_the_resolved_image_and_artifact(tmp_path, image, repository):
+    """sagemaker.tf's locals, evaluated by Terraform with what resolve_jumpstart_model.py writes."""
+    artifact = "s3://jumpstart-cache-prod-us-east-1/huggingface-infer/prepack/v1.0.0/flan-ul2-bf16.tar.gz"
+    tfvars = {"jumpstart_image_uri": image, "jumpstart_model_artifact": {"s3_uri": artifact, "compressed": True}}
+    assert sagemaker_locals(tmp_path, tfvars) == {
+        "image": repository,
+        "artifact": {
+            "bucket": "jumpstart-cache-prod-us-east-1",
+            "key": "huggingface-infer/prepack/v1.0.0/flan-ul2-bf16.tar.gz",
+        },
+        "endpoint": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/support-agent-llm",
+    }
+
+
 def test_the_bedrock_backend_creates_no_endpoint(parsed):
     sagemaker = [body for _, kind, _, body in resources(parsed) if kind.startswith("aws_sagemaker")]
     assert len(sagemaker) == 3
