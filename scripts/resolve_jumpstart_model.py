@@ -76,7 +76,7 @@ def resolve(model_id: str, region: str, model_version: str = "*", instance_type:
     }
     return {
         "model_version": specs.version,
-        "eula_required": bool(getattr(specs, "hosting_eula_key", None)),
+        "eula_url": _eula_url(specs, region),
         "supported_instance_types": list(getattr(specs, "supported_inference_instance_types", None) or []),
         "tfvars": {
             "region": region,
@@ -86,10 +86,17 @@ def resolve(model_id: str, region: str, model_version: str = "*", instance_type:
             "jumpstart_model_artifact": {"s3_uri": model_uri, "compressed": not model_uri.endswith("/")},
             "jumpstart_environment": {key: str(value) for key, value in sorted(environment.items())},
             "jumpstart_enable_network_isolation": bool(getattr(specs, "inference_enable_network_isolation", False)),
+            "jumpstart_eula_required": bool(getattr(specs, "hosting_eula_key", None)),
             "endpoint_instance_type": instance_type,
             "llm_payload_format": payload_format(payloads, image_uri),
         },
     }
+
+
+def _eula_url(specs: Any, region: str) -> str | None:
+    """Where the model's licence is (JumpStart keeps it in its content bucket)."""
+    key = getattr(specs, "hosting_eula_key", None)
+    return f"https://jumpstart-cache-prod-{region}.s3.{region}.amazonaws.com/{key}" if key else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,8 +128,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: could not read the JumpStart specs: {type(error).__name__}: {error}", file=sys.stderr)
         return 3
 
-    if resolved["eula_required"]:
-        print(f"note: {args.model_id} has a licence (EULA) to accept before deploying it", file=sys.stderr)
+    if resolved["tfvars"]["jumpstart_eula_required"]:
+        print(
+            f"note: {args.model_id} has a licence (EULA): read {resolved['eula_url']}, then set "
+            "jumpstart_accept_eula = true (terraform.tfvars) to accept it; Terraform refuses to create it before",
+            file=sys.stderr,
+        )
     tfvars = resolved["tfvars"]
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(tfvars, indent=2) + "\n", encoding="utf-8")

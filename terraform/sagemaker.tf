@@ -20,6 +20,12 @@ locals {
     "^s3://(?P<bucket>[^/]+)/(?P<key>.*)$", var.jumpstart_model_artifact.s3_uri
   ) : null
 
+  # A licence (EULA) can only be accepted on model_data_source, so an accepted model always uses it
+  # (a tarball as a gzip-compressed S3 object).
+  artifact_as_source = var.jumpstart_model_artifact != null && (!try(var.jumpstart_model_artifact.compressed, true) || var.jumpstart_accept_eula)
+  # A licence-gated model cannot be created until its licence is accepted (resolve_jumpstart_model.py says so).
+  eula_accepted_where_required = !var.jumpstart_eula_required || var.jumpstart_accept_eula
+
   # Instance types with local NVMe storage encrypt it in hardware and refuse a KMS key for it.
   instance_has_local_storage = can(regex("^ml\\.(g4dn|g5|g6|g6e|p3dn|p4d|p4de|p5|p5e|m5d|c5d|r5d|inf2|trn1)\\.", var.endpoint_instance_type))
   endpoint_kms_key_arn       = local.instance_has_local_storage ? null : var.kms_key_arn
@@ -81,7 +87,6 @@ data "aws_iam_policy_document" "sagemaker" {
   statement {
     sid = "WriteEndpointLogs"
     actions = [
-      "logs:CreateLogGroup",
       "logs:CreateLogStream",
       "logs:DescribeLogStreams",
       "logs:PutLogEvents",
@@ -116,8 +121,9 @@ resource "aws_iam_role_policy" "sagemaker" {
 resource "aws_sagemaker_model" "llm" {
   count = local.create_endpoint ? 1 : 0
 
-  # A new name whenever the container changes, so the endpoint can switch to it without downtime.
-  name                     = "${var.name_prefix}-llm-${substr(sha1(jsonencode([var.jumpstart_image_uri, var.jumpstart_model_artifact, var.jumpstart_environment])), 0, 8)}"
+  # A new name whenever anything of the model changes (SageMaker has no UpdateModel), so the
+  # replacement is created before the old one goes and the endpoint switches without downtime.
+  name                     = "${var.name_prefix}-llm-${substr(sha1(jsonencode([var.jumpstart_image_uri, var.jumpstart_model_artifact, var.jumpstart_environment, var.jumpstart_enable_network_isolation, var.jumpstart_accept_eula])), 0, 8)}"
   execution_role_arn       = aws_iam_role.sagemaker[0].arn
   enable_network_isolation = var.jumpstart_enable_network_isolation
 
@@ -125,16 +131,24 @@ resource "aws_sagemaker_model" "llm" {
     image          = var.jumpstart_image_uri
     mode           = "SingleModel"
     environment    = var.jumpstart_environment
-    model_data_url = try(var.jumpstart_model_artifact.compressed, false) ? var.jumpstart_model_artifact.s3_uri : null
+    model_data_url = var.jumpstart_model_artifact != null && !local.artifact_as_source ? var.jumpstart_model_artifact.s3_uri : null
 
     dynamic "model_data_source" {
-      for_each = try(var.jumpstart_model_artifact.compressed, true) ? [] : [var.jumpstart_model_artifact]
+      for_each = local.artifact_as_source ? [var.jumpstart_model_artifact] : []
 
       content {
         s3_data_source {
           s3_uri           = model_data_source.value.s3_uri
-          s3_data_type     = "S3Prefix"
-          compression_type = "None"
+          s3_data_type     = model_data_source.value.compressed ? "S3Object" : "S3Prefix"
+          compression_type = model_data_source.value.compressed ? "Gzip" : "None"
+
+          dynamic "model_access_config" {
+            for_each = var.jumpstart_accept_eula ? [true] : []
+
+            content {
+              accept_eula = true
+            }
+          }
         }
       }
     }
@@ -144,6 +158,11 @@ resource "aws_sagemaker_model" "llm" {
 
   lifecycle {
     create_before_destroy = true
+
+    precondition {
+      condition     = local.eula_accepted_where_required
+      error_message = "${var.jumpstart_model_id} has a licence (EULA). Read it (scripts/resolve_jumpstart_model.py prints where), then set jumpstart_accept_eula = true."
+    }
   }
 }
 
@@ -172,4 +191,16 @@ resource "aws_sagemaker_endpoint" "llm" {
 
   name                 = local.endpoint_name
   endpoint_config_name = aws_sagemaker_endpoint_configuration.llm[0].name
+
+  # The container's logs go to a group with this deployment's retention and key, removed on destroy.
+  depends_on = [aws_cloudwatch_log_group.endpoint]
+}
+
+resource "aws_cloudwatch_log_group" "endpoint" {
+  #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days, as for the functions' logs.
+  count = local.create_endpoint ? 1 : 0
+
+  name              = "/aws/sagemaker/Endpoints/${local.endpoint_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
 }

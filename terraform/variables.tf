@@ -133,6 +133,18 @@ variable "jumpstart_enable_network_isolation" {
   default     = true
 }
 
+variable "jumpstart_eula_required" {
+  description = "Whether the JumpStart model has a licence (EULA) to accept before it can be deployed (written by scripts/resolve_jumpstart_model.py)."
+  type        = bool
+  default     = false
+}
+
+variable "jumpstart_accept_eula" {
+  description = "Accept the JumpStart model's licence (EULA): set true only after reading it. Licence-gated models (Llama, Mistral and others) cannot be created without it."
+  type        = bool
+  default     = false
+}
+
 variable "endpoint_instance_type" {
   description = "Instance type of the endpoint. Flan-UL2 (bf16) needs ml.g5.12xlarge; Flan-T5-XL fits ml.g5.2xlarge."
   type        = string

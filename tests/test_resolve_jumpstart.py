@@ -72,6 +72,7 @@ def test_default_model_is_flan_ul2_tarball_with_text2text(tmp_path):
     assert tfvars["endpoint_instance_type"] == "ml.g5.12xlarge"
     assert tfvars["llm_payload_format"] == "text2text"
     assert tfvars["jumpstart_enable_network_isolation"] is True
+    assert tfvars["jumpstart_eula_required"] is False
     declared = {name for _, name, _ in blocks(hcl_files(TERRAFORM_DIR), "variable")}
     assert set(tfvars) <= declared
     terraform_accepts(output, tmp_path / "tf")
@@ -88,6 +89,9 @@ def test_tgi_model_with_uncompressed_weights_in_another_region(tmp_path):
     assert tfvars["jumpstart_model_artifact"]["s3_uri"].endswith("/")
     assert tfvars["jumpstart_environment"]["SM_NUM_GPUS"] == "4"  # the instance type's variant
     assert tfvars["llm_payload_format"] == "tgi"
+    assert tfvars["jumpstart_eula_required"] is True and "jumpstart_accept_eula" not in tfvars  # the user accepts
+    eula = "https://jumpstart-cache-prod-eu-west-1.s3.eu-west-1.amazonaws.com/fmhMetadata/eula/testTgiEula.txt"
+    assert f"has a licence (EULA): read {eula}, then set jumpstart_accept_eula = true" in result.stderr
     terraform_accepts(output, tmp_path / "tf")
 
 

@@ -366,14 +366,15 @@ JUMPSTART_IMAGE = (
 )
 
 
-def sagemaker_locals(tmp_path, tfvars):
+def sagemaker_locals(tmp_path, tfvars, outputs=None):
     from terraform_offline import evaluate_files, locals_blocks
 
     return evaluate_files(
         [TERRAFORM_DIR / "variables.tf"],
         'locals {\n  partition = "aws"\n  account   = "123456789012"\n}\n\n'
         + locals_blocks(TERRAFORM_DIR / "sagemaker.tf"),
-        {"image": "local.image_repository_arn", "artifact": "local.artifact", "endpoint": "local.endpoint_arn"},
+        outputs
+        or {"image": "local.image_repository_arn", "artifact": "local.artifact", "endpoint": "local.endpoint_arn"},
         tfvars,
         tmp_path,
     )
@@ -401,6 +402,38 @@ def test_the_endpoint_role_is_scoped_to_the_resolved_image_and_artifact(tmp_path
         },
         "endpoint": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/support-agent-llm",
     }
+
+
+@pytest.mark.parametrize(
+    ("compressed", "required", "accepted", "as_source", "allowed"),
+    [
+        (True, False, False, False, True),  # Flan-UL2: a tarball, by model_data_url
+        (False, False, False, True, True),  # an uncompressed prefix
+        (True, True, False, False, False),  # licence-gated, not accepted: Terraform refuses
+        (True, True, True, True, True),  # accepted tarball: a gzip S3 object with model_access_config
+        (False, True, True, True, True),
+    ],
+)
+def test_a_licence_gated_model_is_created_only_once_its_licence_is_accepted(
+    tmp_path, parsed, compressed, required, accepted, as_source, allowed
+):
+    tfvars = {
+        "jumpstart_image_uri": JUMPSTART_IMAGE,
+        "jumpstart_model_artifact": {"s3_uri": "s3://bucket/model/", "compressed": compressed},
+        "jumpstart_eula_required": required,
+        "jumpstart_accept_eula": accepted,
+    }
+    outputs = {"as_source": "local.artifact_as_source", "allowed": "local.eula_accepted_where_required"}
+    assert sagemaker_locals(tmp_path, tfvars, outputs) == {"as_source": as_source, "allowed": allowed}
+    (model,) = [body for _, kind, _, body in resources(parsed) if kind == "aws_sagemaker_model"]
+    (precondition,) = model["lifecycle"][0]["precondition"]
+    assert precondition["condition"] == "${local.eula_accepted_where_required}"
+    container = model["primary_container"][0]
+    source = container["dynamic"][0]["model_data_source"]
+    assert source["for_each"] == "${local.artifact_as_source ? [var.jumpstart_model_artifact] : []}"
+    s3 = source["content"][0]["s3_data_source"][0]
+    assert s3["dynamic"][0]["model_access_config"]["for_each"] == "${var.jumpstart_accept_eula ? [true] : []}"
+    assert "!local.artifact_as_source" in container["model_data_url"]
 
 
 def test_the_bedrock_backend_creates_no_endpoint(parsed):
