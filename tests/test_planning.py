@@ -28,6 +28,11 @@ from agent_core.planning import plan_calls, read_tool_names
         ("I am not sure", [], []),
         ("weather_api", [], ["weather_api"]),
         ("order_status, delete_order", ["order_status"], ["delete_order"]),
+        # chat models explain themselves: the first name read decides
+        ("no_tool (the customer asks about the return policy, not a specific return)", [], []),
+        ("No tool is needed: this is a general question about orders.", [], []),
+        ("None. The question is about our return policy.", [], []),
+        ("order_status (a specific order, not no_tool)", ["order_status"], []),
     ],
 )
 def test_tool_names_are_read_tolerantly(text, tools, rejected):

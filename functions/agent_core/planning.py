@@ -50,7 +50,8 @@ def read_tool_names(plan_text: str) -> tuple[list[str], list[str]]:
     """(tools named, unknown tool-like names) in the planner's text.
 
     Tolerates what models emit: "order_inquiry", "Tool: order_status", "order_status, return_status",
-    "Order Status.", small typos in a tool-like name ("retrun_status").
+    "Order Status.", small typos in a tool-like name ("retrun_status"). A plan that first says no tool
+    uses none, whatever its explanation names after that.
     """
     names = _known_names()
     words = _WORD.findall(plan_text.lower())
@@ -73,6 +74,8 @@ def read_tool_names(plan_text: str) -> tuple[list[str], list[str]]:
                 elif word not in rejected:
                     rejected.append(word)
             i += 1
+    if selected[:1] == [NO_TOOL]:  # "no_tool (a question about returns in general)": the reason is not a choice
+        return [], rejected
     tools = [name for name in selected if name != NO_TOOL]
     return tools, rejected
 
