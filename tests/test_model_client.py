@@ -53,6 +53,8 @@ def test_requests_carry_the_prompt_settings():
 
 def test_generation_is_cut_at_stop_sequences():
     assert model.cut_at_stop("order_status\nuser: next", PLANNER) == "order_status"
+    assert model.cut_at_stop("\norder_status\nuser: next", PLANNER) == "order_status"
+    assert model.cut_at_stop(" \nTool: order_status", PLANNER) == "Tool: order_status"
 
 
 def stubbed_backend(payload_format="text2text"):

@@ -132,7 +132,9 @@ PAYLOAD_FORMATS = {
 
 
 def cut_at_stop(text: str, prompt: Prompt) -> str:
-    """Cut a generation at the prompt's first stop sequence (not every container honours them)."""
+    """Cut a generation at the prompt's first stop sequence (not every container honours them).
+    Leading whitespace goes first: chat models often open with a newline, which is also a stop."""
+    text = text.lstrip()
     for stop in prompt.stop:
         index = text.find(stop)
         if index >= 0:
