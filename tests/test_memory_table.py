@@ -81,3 +81,36 @@ def test_qnabot_turns_remember_in_the_table_too(agents):
     assert "123456" in second["res"]["message"]
     history = json.loads(stored(session_id)["history"]["S"])
     assert [turn["user"] for turn in history] == ["Which item was ordered for 123456?", "When will it arrive?"]
+
+
+def test_a_failed_read_does_not_overwrite_the_stored_conversation(agents, monkeypatch):
+    agent = agents.get("offline", memory="dynamodb")
+    module = agent.functions["fulfilment"].module
+    session = agent.session()
+    agent.ask(session, "Has order 123456 shipped?")
+    real_load = module.MEMORY.load
+
+    def unreadable_once(session_id):
+        monkeypatch.setattr(module.MEMORY, "load", real_load)
+        raise RuntimeError("ProvisionedThroughputExceededException")
+
+    monkeypatch.setattr(module.MEMORY, "load", unreadable_once)
+    agent.ask(session, "What is your refund policy?")
+    assert [turn["user"] for turn in real_load(session.id)] == ["Has order 123456 shipped?"]
+    follow_up = agent.ask(session, "When will it arrive?")
+    assert [t.args for t in follow_up.tools] == [{"order_id": "123456"}]
+
+
+def test_an_expired_conversation_is_not_used_before_dynamodb_deletes_it(agents):
+    agent = agents.get("offline", memory="dynamodb")
+    session = agent.session()
+    boto3.client("dynamodb", region_name="us-east-1").put_item(
+        TableName="support-agent-memory",
+        Item={
+            "session_id": {"S": session.id},
+            "history": {"S": json.dumps([{"user": "Has order 123456 shipped?", "agent": "It has."}])},
+            "expires_at": {"N": str(int(time.time()) - 60)},
+        },
+    )
+    turn = agent.ask(session, "When will it arrive?")
+    assert turn.tools == [] and turn.output["outcome"] == "clarify"

@@ -23,7 +23,9 @@ class MemoryTable:
 
     def load(self, session_id: str) -> list[memory.Turn]:
         item = self._client.get_item(TableName=self.table_name, Key={"session_id": {"S": session_id}}).get("Item")
-        return memory.read_history(item.get("history", {}).get("S", "")) if item else []
+        if not item or _expired(item):
+            return []
+        return memory.read_history(item.get("history", {}).get("S", ""))
 
     def save(self, session_id: str, history: list[memory.Turn]) -> None:
         item: dict[str, Any] = {
@@ -32,3 +34,11 @@ class MemoryTable:
             "expires_at": {"N": str(int(time.time()) + self.ttl_seconds)},
         }
         self._client.put_item(TableName=self.table_name, Item=item)
+
+
+def _expired(item: dict[str, Any]) -> bool:
+    """DynamoDB deletes expired items lazily (within days), and GetItem returns them until then."""
+    try:
+        return int(item.get("expires_at", {}).get("N", "0")) <= time.time()
+    except ValueError:
+        return True

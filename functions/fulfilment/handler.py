@@ -68,9 +68,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         count_by(metrics, "Fallbacks", "reason", "empty_question")
         return close(answer("empty_question"), attributes, intent_name)
 
-    history = recall(lex_event.sessionId, attributes)
-    result = run_turn(question, history, lex_event.sessionId)
-    remember(lex_event.sessionId, attributes, memory.remember(history, question, result.answer))
+    result = answer_turn(question, lex_event.sessionId, attributes)
     return close(result.answer, attributes, intent_name)
 
 
@@ -86,18 +84,23 @@ def qnabot_hook(event: dict[str, Any]) -> dict[str, Any]:
     session_id = str(original.get("sessionId") or original.get("userId") or "")[:100]
     logger.append_keys(session_id=session_id or None)
     question = clean_user_text(request.get("question"))
-    if question:
-        history = recall(session_id, session)
-        answer_text = run_turn(question, history, session_id).answer
-        remember(session_id, session, memory.remember(history, question, answer_text))
-    else:
-        answer_text = answer("empty_question")
+    answer_text = answer_turn(question, session_id, session).answer if question else answer("empty_question")
     response.update(type="PlainText", message=answer_text, plainMessage=answer_text, session=session)
     return {**event, "res": response}
 
 
-def recall(session_id: str, attributes: dict[str, Any]) -> list[memory.Turn]:
-    """The remembered turns: from the memory table when there is one, else the session attributes."""
+def answer_turn(question: str, session_id: str, attributes: dict[str, Any]) -> TurnResult:
+    """Run the turn with what is remembered, then remember it (in ``attributes`` or the table)."""
+    history = recall(session_id, attributes)
+    result = run_turn(question, history or [], session_id)
+    if history is not None:  # a memory that could not be read is not overwritten with this turn alone
+        remember(session_id, attributes, memory.remember(history, question, result.answer))
+    return result
+
+
+def recall(session_id: str, attributes: dict[str, Any]) -> list[memory.Turn] | None:
+    """The remembered turns: from the memory table when there is one, else the session attributes.
+    None when the table could not be read."""
     if MEMORY is None:
         return memory.read_history(attributes.get(memory.SESSION_ATTRIBUTE))
     attributes.pop(memory.SESSION_ATTRIBUTE, None)  # the table is the memory: ignore what a client sends
@@ -108,7 +111,7 @@ def recall(session_id: str, attributes: dict[str, Any]) -> list[memory.Turn]:
     except Exception as error:  # noqa: BLE001 - memory is best effort: the turn goes on without it
         logger.warning("memory not read", extra={"error": type(error).__name__})
         count_by(metrics, "Fallbacks", "reason", "memory_unavailable")
-        return []
+        return None
 
 
 def remember(session_id: str, attributes: dict[str, Any], history: list[memory.Turn]) -> None:
