@@ -159,3 +159,27 @@ def test_a_follow_up_question_comes_after_the_answer_and_is_never_cut():
     model = interpret("Has order 123456 shipped?", OBSERVATIONS, "Order 123456 shipped by UPS.", question)
     assert model.answer == f"Order 123456 shipped by UPS. {question}"
     assert interpret("x", OBSERVATIONS, "MORE", question).answer == ""  # the next step asks again
+
+
+def test_the_records_answer_names_every_record_looked_up():
+    """The most records a turn can have, each as long as a record may be, all appear (each cut fairly)."""
+    from agent_core.interpreting import findings
+    from agent_core.limits import MAX_ANSWER_CHARS, MAX_CALLS_PER_TURN, MAX_OBSERVATION_CHARS
+
+    ids = [str(123456 + n) for n in range(MAX_CALLS_PER_TURN - 1)] + ["rtn003"]
+    records = [
+        Observation(
+            "return_status" if id_.startswith("rtn") else "order_status",
+            id_,
+            "found",
+            (f"Record {id_}: " + "a long description of what was bought and when it moved " * 20)[
+                :MAX_OBSERVATION_CHARS
+            ],
+        )
+        for id_ in ids
+    ]
+    text = findings(records)
+    assert len(text) <= MAX_ANSWER_CHARS
+    assert all(f"Record {id_}:" in text for id_ in ids)
+    short = findings([Observation("order_status", "1", "found", "Order 123456: shipped."), *records[1:]])
+    assert short.startswith("Order 123456: shipped. Record 123457:")  # a short record is never cut

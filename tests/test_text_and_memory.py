@@ -70,3 +70,15 @@ def test_turn_input_reads_the_state_machine_turn():
     assert memory.turn_input(event) == ("q", [{"user": "u", "agent": "a"}])
     assert memory.turn_input({}) == ("", [])
     assert memory.turn_input({"turn": {"question": 5}}) == ("", [])
+
+
+def test_user_text_is_cut_at_a_word_so_a_late_sentence_keeps_its_id():
+    from agent_core.limits import MAX_HISTORY_TEXT_CHARS
+
+    text = (
+        "Hello, I am writing because I ordered a present for my daughter several weeks ago and she is getting "
+        "quite worried that it will not arrive in time for her big birthday party next week. Could you check "
+        "whether order 123456 has shipped and which carrier is bringing it to us, and maybe also the tracking?"
+    )
+    cleaned = clean_user_text(text, MAX_HISTORY_TEXT_CHARS)
+    assert "order 123456" in cleaned and cleaned.endswith("…") and len(cleaned) <= MAX_HISTORY_TEXT_CHARS

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from agent_core import registry
 from agent_core.answers import answer
 from agent_core.limits import MAX_ANSWER_CHARS, MAX_OBSERVATION_CHARS, MAX_RECORDS_IN_PROMPT
-from agent_core.text import clean_model_text, clean_user_text
+from agent_core.text import clean_model_text, clean_user_text, truncate
 
 Status = Literal["found", "not_found", "invalid_id", "error"]
 Decision = Literal["answer", "refuse", "continue"]
@@ -124,10 +124,16 @@ def needs_model(observations: Sequence[Observation]) -> bool:
 
 
 def findings(observations: Sequence[Observation]) -> str:
-    texts = [o.text for o in observations if o.text]
-    if not texts:
-        return ""
-    return clean_model_text(" ".join(texts), MAX_ANSWER_CHARS)
+    """Every record's text, within the answer length: each gets a fair share (what shorter ones leave
+    goes to longer ones), so no record looked up is dropped for the ones before it."""
+    texts = [clean_model_text(o.text, MAX_ANSWER_CHARS) for o in observations]
+    texts = [text for text in texts if text]
+    left = MAX_ANSWER_CHARS - (len(texts) - 1)  # the spaces between them
+    limits: dict[int, int] = {}
+    for done, index in enumerate(sorted(range(len(texts)), key=lambda i: len(texts[i]))):
+        limits[index] = min(len(texts[index]), left // (len(texts) - done))
+        left -= limits[index]
+    return " ".join(truncate(text, limits[index]) for index, text in enumerate(texts))
 
 
 def interpret(

@@ -19,7 +19,7 @@ def clean_user_text(text: object, limit: int = MAX_QUESTION_CHARS) -> str:
     line breaks become spaces (a user cannot start a new line of the prompt), and double quotes
     become single quotes (a user cannot close the quoted question in the prompt).
     """
-    return truncate(_single_line(text).replace('"', "'"), limit)
+    return truncate(_single_line(text).replace('"', "'"), limit, at_sentence_end=False)
 
 
 def clean_model_text(text: object, limit: int) -> str:
@@ -37,8 +37,10 @@ def _single_line(text: object) -> str:
     return _WHITESPACE.sub(" ", kept).strip()
 
 
-def truncate(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, at a sentence end where one is near, else at a word end.
+def truncate(text: str, limit: int, at_sentence_end: bool = True) -> str:
+    """``text`` cut to ``limit`` characters, at a sentence end where one is near (``at_sentence_end``:
+    for text a person reads), else at a word end. User text is cut at a word end only: the sentence
+    dropped for a tidier cut could hold the id.
 
     The cut never splits a word: half of ``1234567890`` is ``12345``, a different order id, and
     ``123456.78`` cut after the dot reads as order 123456.
@@ -47,7 +49,7 @@ def truncate(text: str, limit: int) -> str:
         return text
     cut = text[:limit]
     sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
-    if sentence_end >= limit * 0.6:
+    if at_sentence_end and sentence_end >= limit * 0.6:
         return cut[: sentence_end + 1]
     cut = cut[: limit - 1]  # room for the ellipsis
     if not text[len(cut)].isspace():
