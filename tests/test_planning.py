@@ -137,3 +137,12 @@ def test_later_iteration_calls_only_the_new_tool():
         already_called=[("order_status", "123456")],
     )
     assert [(c.tool, c.id) for c in plan.calls] == [("return_status", "rtn001")]
+
+
+def test_later_steps_share_the_turns_lookup_budget():
+    question = "Orders 123456, 123457, 123458 and returns rtn001, rtn002, rtn003: status?"
+    done = [("order_status", "123456"), ("order_status", "123457"), ("order_status", "123458")]
+    plan = plan_calls("return_status", question, [], already_called=done)
+    assert [c.id for c in plan.calls] == ["rtn001"][: MAX_CALLS_PER_TURN - len(done)]
+    full = [*done, ("return_status", "rtn001")][:MAX_CALLS_PER_TURN]
+    assert plan_calls("return_status", question, [], already_called=full).outcome == "nothing_new"

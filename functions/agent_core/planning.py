@@ -117,6 +117,8 @@ def plan_calls(
     # A tool without a usable id is asked about: with the answer when other lookups run, else alone.
     follow_up = clarifications[0] if clarifications else missing[0].ask_for_id if missing else None
     new_calls = [call for call in calls if (call.tool, call.id) not in done]
+    if done:  # a later step: the lookups left in this turn's budget, then the answer with what was found
+        new_calls = new_calls[: max(0, MAX_CALLS_PER_TURN - len(done))]
     plan = ParsedPlan("call_tools", selected=selected, rejected=rejected, calls=new_calls, message=follow_up)
     if len(new_calls) > MAX_CALLS_PER_TURN:
         plan.outcome, plan.calls = "clarify", []
