@@ -21,7 +21,8 @@ from typing import Any
 
 import _paths  # noqa: F401  (functions/ on the path)
 from agent_core import memory
-from agent_core.execution import execution_input, execution_name
+from agent_core.answers import answer
+from agent_core.execution import execution_input, execution_name, result_of
 from agent_core.text import clean_user_text
 from local_runtime import REPO, Session, ToolUse, summarise, tool_uses
 
@@ -133,8 +134,11 @@ class StepFunctionsTarget:
         return Session(id=session_id or f"chat-{uuid.uuid4().hex[:16]}")
 
     def ask(self, session: Session, text: str) -> RemoteTurn:
-        """One turn with the input the fulfilment Lambda sends, memory kept here as Lex would."""
+        """One turn as the fulfilment Lambda runs it (same input, same reading of the result), memory
+        kept here as Lex would keep it."""
         question = clean_user_text(text)
+        if not question:
+            return RemoteTurn(text, answer("empty_question"), [], [], None, None, 0, "not_run")
         history = memory.read_history(session.attributes.get(memory.SESSION_ATTRIBUTE))
         started = time.perf_counter()
         response = self.sfn.start_sync_execution(
@@ -143,20 +147,27 @@ class StepFunctionsTarget:
             input=json.dumps(execution_input(question, history, session.id)),
         )
         elapsed = round((time.perf_counter() - started) * 1000)
+        result = result_of(response)
+        session.attributes[memory.SESSION_ATTRIBUTE] = memory.to_attribute(
+            memory.remember(history, question, result.answer)
+        )
         status = str(response.get("status", "UNKNOWN"))
-        output = _json_object(response.get("output")) if status == "SUCCEEDED" else {}
-        answer = output.get("answer") if isinstance(output.get("answer"), str) else None
-        failures = [] if status == "SUCCEEDED" else [f"{response.get('error', '')} {response.get('cause', '')}".strip()]
-        if answer is None:
-            answer = f"(no answer: execution {status})"
-        else:
-            session.attributes[memory.SESSION_ATTRIBUTE] = memory.to_attribute(
-                memory.remember(history, question, answer)
-            )
+        failures = [] if status == "SUCCEEDED" else [f"execution {status}: {response.get('error', '')}".strip()]
+        if status == "SUCCEEDED" and not result.output:
+            failures.append("execution output unreadable")
         states = self.states(response.get("executionArn", "")) if self.log_group else []
-        iterations = output.get("iterations") if isinstance(output.get("iterations"), int) else None
-        outcome = str(output.get("outcome") or status.lower())
-        return RemoteTurn(text, answer, states, tool_uses(output), iterations, None, elapsed, outcome, failures)
+        iterations = result.output.get("iterations")
+        return RemoteTurn(
+            text,
+            result.answer,
+            states,
+            tool_uses(result.output),
+            iterations if isinstance(iterations, int) else None,
+            None,
+            elapsed,
+            result.outcome,
+            failures,
+        )
 
     def states(self, execution_arn: str) -> list[str]:
         """States entered, in order, from the execution's log events (they arrive within seconds)."""
@@ -188,11 +199,3 @@ class StepFunctionsTarget:
             if not page.get("nextToken"):
                 return events
             kwargs["nextToken"] = page["nextToken"]
-
-
-def _json_object(text: Any) -> dict[str, Any]:
-    try:
-        value = json.loads(text) if isinstance(text, str) else None
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

@@ -127,7 +127,9 @@ def test_a_failed_remote_execution_is_reported_not_raised():
             },
         )
         turn = target.ask(target.session(), "hi")
-    assert turn.outcome == "timed_out" and turn.failures and "TIMED_OUT" in turn.answer
+    # told what a Lex user is told; the failure is shown beside it
+    assert turn.outcome == "too_slow" and turn.answer.startswith("Sorry, that took longer")
+    assert turn.failures == ["execution TIMED_OUT:"]
 
 
 @pytest.fixture
@@ -178,7 +180,18 @@ def test_the_execution_is_named_and_fed_as_the_fulfilment_lambda_does():
     assert re.fullmatch(r"abc-[0-9a-f]{16}", captured["name"])
     sent = json.loads(captured["input"])
     assert sent == {"question": "Has order 123456 shipped?", "history": [], "session_id": "a b/c"}
-    assert turn.answer == "(no answer: execution SUCCEEDED)" and turn.tools == []
+    assert turn.answer.startswith("Sorry, something went wrong") and turn.tools == []
+    assert turn.failures == ["execution output unreadable"]
+
+
+def test_an_empty_question_starts_no_execution_and_is_not_remembered():
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    target = remote.StepFunctionsTarget(ARN, None, sfn=sfn, logs=boto3.client("logs", region_name="us-east-1"))
+    session = target.session()
+    with Stubber(sfn):  # no response queued: a call would fail the test
+        turn = target.ask(session, " \x00\x01 ")
+    assert turn.answer.startswith("Please type your question") and turn.outcome == "not_run"
+    assert session.attributes == {}
 
 
 def test_chat_reports_an_aws_error_and_goes_on_with_the_next_question(monkeypatch, capsys):

@@ -1,13 +1,26 @@
-"""What starts a turn's execution: its name and its input, the same from the fulfilment Lambda and
-from ``chat.py --target stepfunctions``."""
+"""A turn's execution as its callers see it: its name, its input, and what the user is told for its
+response. The same from the fulfilment Lambda and from ``chat.py --target stepfunctions``."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from agent_core.answers import answer
+from agent_core.limits import LEX_MAX_MESSAGE_CHARS
 from agent_core.memory import Turn
+from agent_core.text import clean_model_text
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    answer: str
+    outcome: str
+    output: dict[str, Any]  # the execution's output; {} when there is none to read
 
 
 def execution_name(session_id: str) -> str:
@@ -19,3 +32,25 @@ def execution_name(session_id: str) -> str:
 def execution_input(question: str, history: list[Turn], session_id: str) -> dict[str, Any]:
     """The state machine's input (StartTurn reads it): the cleaned question and the remembered turns."""
     return {"question": question, "history": history, "session_id": session_id[:100]}
+
+
+def result_of(response: Mapping[str, Any]) -> TurnResult:
+    """What the user is told for a StartSyncExecution response: the answer, or a polite one."""
+    status = response.get("status")
+    if status == "SUCCEEDED":
+        return read_output(response.get("output"))
+    if status == "TIMED_OUT":
+        return TurnResult(answer("too_slow"), "too_slow", {})
+    return TurnResult(answer("error"), "error", {})
+
+
+def read_output(raw: Any) -> TurnResult:
+    try:
+        output = json.loads(raw)
+        text = clean_model_text(output["answer"], LEX_MAX_MESSAGE_CHARS)
+    except (TypeError, ValueError, KeyError):
+        return TurnResult(answer("error"), "error", {})
+    if not text:
+        return TurnResult(answer("error"), "error", {})
+    outcome = output.get("outcome")
+    return TurnResult(text, outcome if isinstance(outcome, str) else "answered", output)

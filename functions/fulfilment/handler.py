@@ -12,19 +12,17 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agent_core import aws, memory
 from agent_core.answers import answer
-from agent_core.execution import execution_input, execution_name
+from agent_core.execution import TurnResult, execution_input, execution_name, result_of
 from agent_core.lex import close, parse_event
-from agent_core.limits import LEX_MAX_MESSAGE_CHARS
 from agent_core.memory_store import MemoryTable
 from agent_core.observability import MetricUnit, count_by, powertools
-from agent_core.text import clean_model_text, clean_user_text
+from agent_core.text import clean_user_text
 
 logger, metrics = powertools("fulfilment")
 STATE_MACHINE_ARN = os.environ["STATE_MACHINE_ARN"]
@@ -39,13 +37,6 @@ MEMORY = (
     else MemoryTable(_MEMORY_TABLE, int(os.environ.get("MEMORY_TTL_SECONDS", str(24 * 3600))))
 )
 FALLBACK_OUTCOMES = {"no_tool", "refused", "clarify", "partial", "max_iterations", "error", "too_slow", "not_run"}
-
-
-@dataclass(frozen=True)
-class TurnResult:
-    answer: str
-    outcome: str
-    output: dict[str, Any]
 
 
 @metrics.log_metrics
@@ -139,12 +130,12 @@ def run_turn(question: str, history: list[memory.Turn], session_id: str) -> Turn
         logger.warning("execution not started", extra={"error": type(error).__name__})
         return _finish(TurnResult(answer("error"), "not_run", {}), started)
     status = response.get("status")
-    if status == "SUCCEEDED":
-        return _finish(_read_output(response.get("output")), started)
-    logger.warning("execution did not succeed", extra={"status": status, "error": str(response.get("error"))[:100]})
-    if status == "TIMED_OUT":
-        return _finish(TurnResult(answer("too_slow"), "too_slow", {}), started)
-    return _finish(TurnResult(answer("error"), "error", {}), started)
+    result = result_of(response)
+    if status != "SUCCEEDED":
+        logger.warning("execution did not succeed", extra={"status": status, "error": str(response.get("error"))[:100]})
+    elif result.outcome == "error" and not result.output:
+        logger.warning("execution output unreadable")
+    return _finish(result, started)
 
 
 def _start(name: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -159,19 +150,6 @@ def _start(name: str, payload: dict[str, Any]) -> dict[str, Any]:
             raise
     time.sleep(0.2)
     return SFN.start_sync_execution(stateMachineArn=STATE_MACHINE_ARN, name=f"{name}-r", input=json.dumps(payload))
-
-
-def _read_output(raw: Any) -> TurnResult:
-    try:
-        output = json.loads(raw)
-        text = clean_model_text(output["answer"], LEX_MAX_MESSAGE_CHARS)
-    except (TypeError, ValueError, KeyError):
-        logger.warning("execution output unreadable")
-        return TurnResult(answer("error"), "error", {})
-    if not text:
-        return TurnResult(answer("error"), "error", {})
-    outcome = output.get("outcome")
-    return TurnResult(text, outcome if isinstance(outcome, str) else "answered", output)
 
 
 def _finish(result: TurnResult, started: float) -> TurnResult:
