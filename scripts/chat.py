@@ -28,6 +28,7 @@ from typing import Any, TextIO
 
 from local_runtime import LocalAgent, Session
 from remote import LexTarget, StepFunctionsTarget, terraform_outputs
+from terraform_offline import whole_number_setting
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 session = agent.session() if args.session_id is None else Session(id=args.session_id)
                 _run(agent, session, args.questions or _typed_questions(), args.json)
-    except ValueError as error:
+    except (ValueError, OSError, RuntimeError) as error:  # a missing cassette, no credentials, a bad setting
         print(f"error: {error}", file=sys.stderr)
         return 2
     finally:
@@ -161,7 +162,12 @@ def _parser() -> argparse.ArgumentParser:
         help="offline (default: a deterministic stand-in, not a model), replay:CASSETTE.json, "
         "sagemaker:ENDPOINT_NAME or bedrock:MODEL_ID",
     )
-    parser.add_argument("--max-iterations", type=int, default=None, help="agent loop limit (default: Terraform's)")
+    parser.add_argument(
+        "--max-iterations",
+        type=whole_number_setting("max_iterations"),
+        default=None,
+        help="agent loop limit, 1 to 5 (default: Terraform's)",
+    )
     parser.add_argument("--conversations", help="a JSONL file of conversations; each runs in its own session")
     parser.add_argument("--record", help="write every prompt and response to this cassette (for --llm replay:...)")
     parser.add_argument(

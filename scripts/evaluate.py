@@ -28,6 +28,7 @@ from typing import Any
 
 from expectations import lookups, problems
 from local_runtime import LocalAgent
+from terraform_offline import whole_number_setting
 
 NO_TOOL = "no_tool"
 
@@ -236,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-accuracy", type=float, help="exit 1 when routing accuracy is below this (0 to 1)")
     parser.add_argument("--json-out", type=Path, help="also write the report as JSON here")
     parser.add_argument("--limit", type=int, help="only the first N conversations of each dataset")
-    parser.add_argument("--max-iterations", type=int)
+    parser.add_argument(
+        "--max-iterations", type=whole_number_setting("max_iterations"), help="1 to 5 (default: Terraform's)"
+    )
     args = parser.parse_args(argv)
 
     cases = [case for path in args.datasets for case in load_cases(path)[: args.limit]]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +79,36 @@ def locals_blocks(path: Path) -> str:
         blocks.append(text[start + 1 : index])
         start = text.find("\nlocals {", index)
     return "\n\n".join(blocks)
+
+
+def variable_problem(name: str, value: Any, variables: Path | None = None) -> str | None:
+    """Terraform's own validation of one value of a variable in terraform/variables.tf: its
+    error message, or None when Terraform accepts it (the same rule the deployment enforces)."""
+    import tempfile
+
+    variables = variables or Path(__file__).resolve().parent.parent / "terraform" / "variables.tf"
+    with tempfile.TemporaryDirectory() as directory:
+        try:
+            evaluate_files([variables], "", {}, {name: value}, Path(directory))
+        except RuntimeError as error:
+            details = re.findall(r"'detail': '([^']*)'", str(error))
+            return details[0].split("\\n")[0] if details else str(error)  # the message, not the rule's location
+    return None
+
+
+def whole_number_setting(name: str) -> Callable[[str], int]:
+    """An argparse ``type`` for a command-line override of a whole-number Terraform variable: the
+    value must pass the variable's own validation."""
+    import argparse
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        problem = variable_problem(name, number)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return number
+
+    return parse

@@ -219,3 +219,17 @@ def test_a_session_id_lex_would_reject_is_refused_up_front(session_id, capsys):
         chat._parser().parse_args(["--target", "lex", "--session-id", session_id])
     assert exited.value.code == 2
     assert "use 2 to 100 letters, digits or . _ : -" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("value", "message"), [("0", "from 1 to 5"), ("6", "from 1 to 5"), ("two", "whole number")])
+def test_max_iterations_is_checked_by_terraforms_own_validation(value, message, capsys):
+    with pytest.raises(SystemExit):
+        chat._parser().parse_args(["--max-iterations", value, "hi"])
+    assert message in capsys.readouterr().err
+    assert chat._parser().parse_args(["--max-iterations", "3", "hi"]).max_iterations == 3
+
+
+def test_a_missing_cassette_is_a_clear_error_not_a_traceback(capsys, tmp_path):
+    assert chat.main(["--llm", f"replay:{tmp_path / 'missing.json'}", "hi"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "missing.json" in err and "Traceback" not in err
