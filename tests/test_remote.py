@@ -20,6 +20,17 @@ ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:support-agent-turn"
 EXECUTION = "arn:aws:states:us-east-1:123456789012:express:support-agent-turn:s-1:abc"
 
 
+def sync_response(status, output=None):
+    """A StartSyncExecution response as the service model shapes it."""
+    response = {
+        "executionArn": EXECUTION,
+        "startDate": "2026-11-21T10:00:00Z",
+        "stopDate": "2026-11-21T10:00:02Z",
+        "status": status,
+    }
+    return response if output is None else {**response, "output": output}
+
+
 def lex_reply(text, attributes=None):
     return {
         "messages": [{"contentType": "PlainText", "content": text}],
@@ -89,13 +100,7 @@ def test_stepfunctions_target_runs_a_turn_and_reads_the_states_from_the_logs():
     with Stubber(sfn) as sfn_stub, Stubber(logs) as logs_stub:
         sfn_stub.add_response(
             "start_sync_execution",
-            {
-                "executionArn": EXECUTION,
-                "startDate": "2026-11-21T10:00:00Z",
-                "stopDate": "2026-11-21T10:00:02Z",
-                "status": "SUCCEEDED",
-                "output": json.dumps(output),
-            },
+            sync_response("SUCCEEDED", json.dumps(output)),
             {"stateMachineArn": ARN, "name": ANY, "input": ANY},
         )
         logs_stub.add_response(
@@ -117,15 +122,7 @@ def test_a_failed_remote_execution_is_reported_not_raised():
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     target = remote.StepFunctionsTarget(ARN, None, sfn=sfn, logs=boto3.client("logs", region_name="us-east-1"))
     with Stubber(sfn) as stub:
-        stub.add_response(
-            "start_sync_execution",
-            {
-                "executionArn": EXECUTION,
-                "startDate": "2026-11-21T10:00:00Z",
-                "stopDate": "2026-11-21T10:00:25Z",
-                "status": "TIMED_OUT",
-            },
-        )
+        stub.add_response("start_sync_execution", sync_response("TIMED_OUT"))
         turn = target.ask(target.session(), "hi")
     # told what a Lex user is told; the failure is shown beside it
     assert turn.outcome == "too_slow" and turn.answer.startswith("Sorry, that took longer")
@@ -163,13 +160,7 @@ def test_the_execution_is_named_and_fed_as_the_fulfilment_lambda_does():
     with Stubber(sfn) as stub:
         stub.add_response(
             "start_sync_execution",
-            {
-                "executionArn": EXECUTION,
-                "startDate": "2026-11-21T10:00:00Z",
-                "stopDate": "2026-11-21T10:00:01Z",
-                "status": "SUCCEEDED",
-                "output": "not json",
-            },
+            sync_response("SUCCEEDED", "not json"),
             {"stateMachineArn": ARN, "name": ANY, "input": ANY},
         )
         captured = {}
