@@ -62,7 +62,13 @@ def terraform_outputs(directory: str = str(REPO / "terraform")) -> dict[str, Any
     return {name: item.get("value") for name, item in outputs.items() if isinstance(item, dict)}
 
 
-class LexTarget:
+class _Target:
+    def session(self, session_id: str | None = None) -> Session:
+        """A new remote session (Lex keeps one per id; the state machine target keeps memory here)."""
+        return Session(id=session_id or f"chat-{uuid.uuid4().hex[:16]}")
+
+
+class LexTarget(_Target):
     def __init__(
         self,
         bot_id: str,
@@ -80,9 +86,6 @@ class LexTarget:
 
             client = boto3.client("lexv2-runtime", region_name=region)
         self.client = client
-
-    def session(self, session_id: str | None = None) -> Session:
-        return Session(id=session_id or f"chat-{uuid.uuid4().hex[:16]}")
 
     def ask(self, session: Session, text: str) -> RemoteTurn:
         started = time.perf_counter()
@@ -107,7 +110,7 @@ class LexTarget:
         return RemoteTurn(text, answer, [], [], None, None, elapsed, outcome)
 
 
-class StepFunctionsTarget:
+class StepFunctionsTarget(_Target):
     def __init__(
         self,
         state_machine_arn: str,
@@ -129,9 +132,6 @@ class StepFunctionsTarget:
             sfn = sfn or boto3.client("stepfunctions", region_name=region)
             logs = logs or boto3.client("logs", region_name=region)
         self.sfn, self.logs = sfn, logs
-
-    def session(self, session_id: str | None = None) -> Session:
-        return Session(id=session_id or f"chat-{uuid.uuid4().hex[:16]}")
 
     def ask(self, session: Session, text: str) -> RemoteTurn:
         """One turn as the fulfilment Lambda runs it (same input, same reading of the result), memory

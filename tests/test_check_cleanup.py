@@ -29,55 +29,39 @@ def test_nothing_left_passes(aws, capsys):
     assert "nothing named support-agent* is left" in capsys.readouterr().out
 
 
-def test_a_left_endpoint_fails_and_is_named(aws, capsys):
-    sagemaker = boto3.client("sagemaker")
+def an_endpoint(prefix: str, region: str) -> None:
+    """What a deployment with ``prefix`` in ``region`` leaves when the endpoint is not destroyed."""
+    sagemaker = boto3.client("sagemaker", region_name=region)
     sagemaker.create_model(
-        ModelName="support-agent-llm-1234abcd",
+        ModelName=f"{prefix}-llm-1234abcd",
         ExecutionRoleArn="arn:aws:iam::123456789012:role/x",
-        PrimaryContainer={"Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/x:1"},
+        PrimaryContainer={"Image": f"763104351884.dkr.ecr.{region}.amazonaws.com/x:1"},
     )
     sagemaker.create_endpoint_config(
-        EndpointConfigName="support-agent-llm-2025",
+        EndpointConfigName=f"{prefix}-llm-2025",
         ProductionVariants=[
             {
                 "VariantName": "AllTraffic",
-                "ModelName": "support-agent-llm-1234abcd",
+                "ModelName": f"{prefix}-llm-1234abcd",
                 "InstanceType": "ml.g4dn.12xlarge",
                 "InitialInstanceCount": 1,
             }
         ],
     )
-    sagemaker.create_endpoint(EndpointName="support-agent-llm", EndpointConfigName="support-agent-llm-2025")
+    sagemaker.create_endpoint(EndpointName=f"{prefix}-llm", EndpointConfigName=f"{prefix}-llm-2025")
+
+
+def test_a_left_endpoint_fails_and_is_named(aws, capsys):
+    an_endpoint("support-agent", "us-east-1")
     assert check_cleanup.main(["--prefix", "support-agent", "--region", "us-east-1"]) == 1
     out = capsys.readouterr().out
     assert "SageMaker endpoints: support-agent-llm" in out
     assert "billing by the hour" in out
 
 
-def an_endpoint_in(region: str) -> None:
-    sagemaker = boto3.client("sagemaker", region_name=region)
-    sagemaker.create_model(
-        ModelName="m",
-        ExecutionRoleArn="arn:aws:iam::123456789012:role/x",
-        PrimaryContainer={"Image": f"763104351884.dkr.ecr.{region}.amazonaws.com/x:1"},
-    )
-    sagemaker.create_endpoint_config(
-        EndpointConfigName="shop-bot-llm-2025",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": "m",
-                "InstanceType": "ml.g4dn.2xlarge",
-                "InitialInstanceCount": 1,
-            }
-        ],
-    )
-    sagemaker.create_endpoint(EndpointName="shop-bot-llm", EndpointConfigName="shop-bot-llm-2025")
-
-
 def test_the_deployments_region_and_prefix_come_from_its_saved_outputs(aws, tmp_path, capsys):
     """`make resolve-model REGION=eu-west-1` deploys to eu-west-1: the check must look there, not in the default."""
-    an_endpoint_in("eu-west-1")
+    an_endpoint("shop-bot", "eu-west-1")
     outputs = tmp_path / "outputs.json"
     outputs.write_text(
         json.dumps(
