@@ -25,7 +25,6 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import zipfile
 from datetime import date
@@ -35,9 +34,8 @@ from typing import Any
 import _paths  # noqa: F401  (functions/ on the path)
 from agent_core import interpreting, planning, prompts, registry
 from agent_core.model import OfflineBackend
-from local_runtime import FUNCTIONS_DIR, REPO, SETTINGS, LocalAgent, terraform_defaults
+from local_runtime import FUNCTIONS_DIR, REPO, LocalAgent, local_manifest
 from original_loop import run as run_original
-from terraform_offline import evaluate_module
 
 KINDS = {
     "no tool": ["How is the weather in Scotland right now?", "Tell me a joke", "What are your business hours?"],
@@ -188,17 +186,8 @@ def heaviest_imports(folder: str = "fulfilment", top: int = 6) -> list[dict[str,
 
 def package_sizes() -> dict[str, int]:
     """Zip each function as Terraform's archive_file would, from the definition module's file lists."""
-    settings = {
-        name: terraform_defaults()[name] for name in SETTINGS if name.endswith("seconds") or name == "max_iterations"
-    }
-    settings.pop("model_timeout_seconds")
-    arns = {"llm": "arn:llm", "parse": "arn:parse"}
-    with tempfile.TemporaryDirectory() as workdir:
-        definition = evaluate_module(
-            REPO / "terraform" / "modules" / "definition", {"function_arns": arns, "settings": settings}, Path(workdir)
-        )
     sizes = {}
-    for name, files in definition["packages"].items():
+    for name, files in local_manifest()["packages"].items():
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for inside, source in sorted(files.items()):

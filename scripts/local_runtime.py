@@ -1,16 +1,19 @@
 """Run the agent on this machine, with no AWS account: the real state machine and the real handlers.
 
-- ``statemachine/agent.asl.json`` is rendered with the same placeholder names Terraform fills in, and
-  executed by moto's ASL interpreter as an Express state machine.
+What runs is what Terraform deploys, read from terraform/modules/definition (``manifest.py``): the
+functions with their environment and timeouts, the tables with their items, and the state machine
+definition as templatefile() renders it.
+
+- The state machine is executed by moto's ASL interpreter as an Express state machine.
 - Every Task's Lambda runs in-process: moto's Lambda invoke is routed to the function's handler,
   loaded from ``functions/<name>/handler.py`` with that function's environment, as in its own
   container (one invocation at a time per function, as one Lambda instance would).
-- DynamoDB is moto's, seeded from ``data/sample_store.json``.
+- DynamoDB is moto's, with the tables and items Terraform creates.
 - The fulfilment handler is called with a Lex V2 event, and its ``StartSyncExecution`` call is served
   by moto (which lacks that API; ``_start_sync_execution`` adds it).
 
-Defaults for the state machine's settings are read from ``terraform/variables.tf``, so a local run
-and a deployment behave alike.
+The settings Terraform takes from variables (the loop limit, the turn budget, the memory TTL) have
+their defaults from ``terraform/variables.tf``, so a local run and a deployment behave alike.
 """
 
 from __future__ import annotations
@@ -38,8 +41,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
+import manifest
 from _paths import FUNCTIONS_DIR
-from agent_core import answers, registry
+from agent_core import registry
 from agent_core.model import Backend, RecordingBackend
 
 REPO = FUNCTIONS_DIR.parent
@@ -48,19 +52,9 @@ ASL_PATH = REPO / "statemachine" / "agent.asl.json"
 SAMPLE_DATA_PATH = REPO / "data" / "sample_store.json"
 VARIABLES_PATH = REPO / "terraform" / "variables.tf"
 REGION = "us-east-1"
-ACCOUNT = "123456789012"
-NAME_PREFIX = "support-agent"
-STATE_MACHINE_NAME = f"{NAME_PREFIX}-turn"
-# State machine settings that are Terraform variables; their defaults come from variables.tf.
-SETTINGS = (
-    "max_iterations",
-    "turn_budget_seconds",
-    "llm_task_timeout_seconds",
-    "parse_task_timeout_seconds",
-    "tool_task_timeout_seconds",
-    "model_timeout_seconds",
-    "llm_payload_format",
-)
+ACCOUNT = "123456789012"  # moto's
+# Settings that are Terraform variables; their defaults come from variables.tf.
+SETTINGS = ("max_iterations", "turn_budget_seconds")
 _ACTIVE = threading.Lock()  # moto and the patches below are process-wide: one local agent at a time
 
 
@@ -89,102 +83,63 @@ def hcl_value(value: Any) -> Any:
     return value
 
 
-_TEMPLATE_TOKEN = re.compile(r"\$\$\{|%%\{|\$\{([^}]*)\}|%\{")
-
-
-def render_template(text: str, values: dict[str, Any]) -> str:
-    """Terraform ``templatefile()`` for what the ASL may use: ``${name}`` and the ``$${`` escape.
-
-    Directives (``%{ ... }``) and expressions other than a plain name are refused, so the ASL stays
-    renderable by both this function and Terraform; a test renders it with both and compares.
-    """
-
-    def substitute(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token == "$${":
-            return "${"
-        if token == "%%{":
-            return "%{"
-        if token == "%{":
-            raise ValueError("template directives (%{...}) are not supported in the ASL")
-        name = match.group(1).strip()
-        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-            raise ValueError(f"only plain names may be interpolated, not ${{{name}}}")
-        if name not in values:
-            raise KeyError(f"the ASL uses ${{{name}}} but no value was given for it")
-        return str(values[name])
-
-    return _TEMPLATE_TOKEN.sub(substitute, text)
-
-
-def placeholders(text: str) -> set[str]:
-    return {match.group(1).strip() for match in _TEMPLATE_TOKEN.finditer(text) if match.group(1)}
-
-
-def json_string_content(text: str) -> str:
-    """``text`` escaped to sit between the quotes of a JSON string (Terraform does the same)."""
-    return json.dumps(text)[1:-1]
-
-
-def state_machine_values(settings: dict[str, Any], function_arns: dict[str, str]) -> dict[str, Any]:
-    """Every placeholder of the ASL, by name: the values Terraform passes to ``templatefile()``."""
+def manifest_inputs(
+    settings: dict[str, Any] | None = None,
+    *,
+    timeout_overrides: dict[str, int] | None = None,
+    memory_table: bool = False,
+    payload_format: str = "text2text",
+    log_level: str = "INFO",
+) -> dict[str, Any]:
+    """The definition module's inputs for a local run: what the root module passes it
+    (terraform/main.tf) with the variables' defaults (and ``settings`` over them), in moto's account
+    and region."""
+    defaults = terraform_defaults()
+    chosen = {name: defaults[name] for name in SETTINGS} | (settings or {})
+    name_prefix = defaults["name_prefix"]
     return {
-        "llm_function_arn": function_arns["llm"],
-        "parse_function_arn": function_arns["parse"],
-        "max_iterations": settings["max_iterations"],
-        "turn_budget_seconds": settings["turn_budget_seconds"],
-        "llm_task_timeout_seconds": settings["llm_task_timeout_seconds"],
-        "parse_task_timeout_seconds": settings["parse_task_timeout_seconds"],
-        "tool_task_timeout_seconds": settings["tool_task_timeout_seconds"],
-        "answer_error": json_string_content(answers.answer("error")),
-        "answer_too_slow": json_string_content(answers.answer("too_slow")),
+        "name_prefix": name_prefix,
+        "region": REGION,
+        "account_id": ACCOUNT,
+        "settings": {**chosen, "timeout_overrides": timeout_overrides or {}},
+        "model": {"backend": "sagemaker", "payload_format": payload_format},
+        "memory": {
+            "table_name": f"{name_prefix}-memory" if memory_table else None,
+            "ttl_seconds": defaults["memory_ttl_hours"] * 3600,
+        },
+        "metrics_namespace": defaults["metrics_namespace"],
+        "log_level": log_level,
     }
 
 
-def sample_items(table: str) -> list[dict[str, dict[str, str]]]:
-    """The sample records of ``table`` as DynamoDB items, converted as Terraform converts them."""
-    data = json.loads(SAMPLE_DATA_PATH.read_text(encoding="utf-8"))["tables"][table]
-    numeric = set(data.get("numeric_attributes", []))
-    return [
-        {
-            name: ({"N": _number_text(value)} if name in numeric else {"S": str(value)})
-            for name, value in record.items()
-            if value is not None
-        }
-        for record in data["items"]
-    ]
+def local_manifest(settings: dict[str, Any] | None = None, **options: Any) -> manifest.Manifest:
+    """What Terraform would deploy for a local run (``manifest_inputs``), evaluated."""
+    return manifest.evaluate(manifest_inputs(settings, **options))
 
 
-def _number_text(value: Any) -> str:
-    """A number as Terraform's tostring() writes it: 149.0 is "149", 25.98 is "25.98"."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def create_sample_tables(dynamodb: Any) -> dict[str, str]:
-    """One table per tool (tools may share one), keyed by the tool's argument, seeded with the sample data.
-    Returns the table names by table."""
+def create_tables(dynamodb: Any, deployed: manifest.Manifest) -> dict[str, str]:
+    """The tables Terraform creates (dynamodb.tf), with their sample items. Returns the names by table."""
     names: dict[str, str] = {}
-    for tool in registry.tools():
-        if tool.table in names:
-            continue
-        name = f"{NAME_PREFIX}-{tool.table}"
+    for table, spec in deployed["tables"].items():
         dynamodb.create_table(
-            TableName=name,
-            KeySchema=[{"AttributeName": tool.argument, "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": tool.argument, "AttributeType": "S"}],
+            TableName=spec["name"],
+            KeySchema=[{"AttributeName": spec["hash_key"], "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": spec["hash_key"], "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        for item in sample_items(tool.table):
-            dynamodb.put_item(TableName=name, Item=item)
-        names[tool.table] = name
+        for item in deployed.table_items(table):
+            dynamodb.put_item(TableName=spec["name"], Item=item)
+        names[table] = spec["name"]
     return names
 
 
-def create_memory_table(dynamodb: Any) -> str:
+def create_sample_tables(dynamodb: Any) -> dict[str, str]:
+    """The default deployment's tables with their sample items (the handler tests use these)."""
+    return create_tables(dynamodb, local_manifest())
+
+
+def create_memory_table(dynamodb: Any, name: str) -> str:
     """The optional conversation memory table, as terraform/memory.tf creates it."""
-    name = f"{NAME_PREFIX}-memory"
     dynamodb.create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "session_id", "KeyType": "HASH"}],
@@ -304,8 +259,10 @@ class LocalAgent:
     """The deployed system, on this machine.
 
     ``llm``: ``offline``, ``replay:PATH``, ``sagemaker:ENDPOINT``, ``bedrock:MODEL_ID`` or a ``Backend``
-    object (tests use that to inject faults). ``log_sink``: where the functions' logs and metrics go
-    (none by default), at ``log_level``.
+    object (tests use that to inject faults). ``settings``: Terraform variables over their defaults
+    (``max_iterations``, ``turn_budget_seconds``); ``timeouts``: derived timeouts replaced by name
+    (the fault tests shorten them). ``log_sink``: where the functions' logs and metrics go (none by
+    default), at ``log_level``.
     """
 
     _instances = itertools.count()
@@ -316,6 +273,8 @@ class LocalAgent:
         *,
         max_iterations: int | None = None,
         settings: dict[str, Any] | None = None,
+        timeouts: dict[str, int] | None = None,
+        payload_format: str = "text2text",
         record_path: str | Path | None = None,
         log_sink: TextIO | None = None,
         log_level: str = "INFO",
@@ -325,6 +284,8 @@ class LocalAgent:
         self.settings.update(settings or {})
         if max_iterations is not None:
             self.settings["max_iterations"] = max_iterations
+        self.timeout_overrides = dict(timeouts or {})
+        self.payload_format = payload_format
         self.llm = llm
         self.record_path = Path(record_path) if record_path else None
         self.log_sink = log_sink
@@ -387,43 +348,36 @@ class LocalAgent:
 
         import boto3
 
+        self.deployed = local_manifest(
+            self.settings,
+            timeout_overrides=self.timeout_overrides,
+            memory_table=self.memory == "dynamodb",
+            payload_format=self.payload_format,
+            log_level=self._common_env()["POWERTOOLS_LOG_LEVEL"],
+        )
+        self.timeouts = self.deployed.timeouts
         self._iam = boto3.client("iam", region_name=REGION)
         self._lambda = boto3.client("lambda", region_name=REGION)
         self._sfn = boto3.client("stepfunctions", region_name=REGION)
-        self._role_arn = self._iam.create_role(RoleName=f"{NAME_PREFIX}-local", AssumeRolePolicyDocument="{}")["Role"][
-            "Arn"
-        ]
+        self._role_arn = self._iam.create_role(RoleName="local-runtime", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
 
-        table_names = create_sample_tables(boto3.client("dynamodb", region_name=REGION))
-        arns = {}
-        for tool in registry.tools():
-            arns[tool.function] = self._deploy(
-                tool.function, {"TABLE_NAME": table_names[tool.table]}, self.settings["tool_task_timeout_seconds"]
-            )
-        arns["llm"] = self._deploy("llm", self._llm_env(), self.settings["llm_task_timeout_seconds"])
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        create_tables(dynamodb, self.deployed)
+        if self.memory == "dynamodb":
+            create_memory_table(dynamodb, self.deployed.environment("fulfilment")["MEMORY_TABLE_NAME"])
+        for folder in self.deployed.function_names:
+            arn = self._deploy(folder)
+            assert arn == self.deployed["function_arns"][folder], (arn, folder)  # moto names them as AWS does
         if injected_backend is not None:
             self.functions["llm"].module._BACKEND = injected_backend  # the one seam: see _model_backend
         self.model_label = self.functions["llm"].module._backend().label
-        tool_functions = {tool.function: arns[tool.function] for tool in registry.tools()}
-        arns["parse"] = self._deploy(
-            "parse", {"TOOL_FUNCTIONS": json.dumps(tool_functions)}, self.settings["parse_task_timeout_seconds"]
-        )
-        definition = render_template(ASL_PATH.read_text(encoding="utf-8"), state_machine_values(self.settings, arns))
         self.state_machine_arn = self._sfn.create_state_machine(
-            name=STATE_MACHINE_NAME, definition=definition, roleArn=self._role_arn, type="EXPRESS"
+            name=self.deployed["state_machine_name"],
+            definition=self.deployed.state_machine_definition,
+            roleArn=self._role_arn,
+            type="EXPRESS",
         )["stateMachineArn"]
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        memory_table = create_memory_table(dynamodb) if self.memory == "dynamodb" else "none"
-        self._deploy(
-            "fulfilment",
-            {
-                "STATE_MACHINE_ARN": self.state_machine_arn,
-                "TURN_BUDGET_SECONDS": str(self.settings["turn_budget_seconds"]),
-                "MEMORY_TABLE_NAME": memory_table,
-                "MEMORY_TTL_SECONDS": str(terraform_defaults()["memory_ttl_hours"] * 3600),  # as lambda.tf sets it
-            },
-            self.settings["turn_budget_seconds"] + 3,
-        )
+        assert self.state_machine_arn == self.deployed["state_machine_arn"]
 
     def _common_env(self) -> dict[str, str]:
         logging_on = self.log_sink is not None
@@ -440,20 +394,15 @@ class LocalAgent:
         }
 
     def _llm_env(self) -> dict[str, str]:
-        env = {
-            "LLM_BACKEND": "offline",
-            "LLM_PAYLOAD_FORMAT": str(self.settings["llm_payload_format"]),
-            "LLM_TIMEOUT_SECONDS": str(self.settings["model_timeout_seconds"]),
-        }
+        """The LLM function's environment for the local model choices that Terraform does not deploy."""
+        env: dict[str, str] = {}
         if isinstance(self.llm, str) and self.llm.startswith("replay:"):
             env.update(LLM_BACKEND="replay", LLM_CASSETTE_PATH=str(Path(self.llm.split(":", 1)[1]).resolve()))
-        elif isinstance(self.llm, str) and self.llm.startswith("sagemaker:"):
-            env.update(LLM_BACKEND="sagemaker", LLM_ENDPOINT_NAME=self.llm.split(":", 1)[1])
-        elif isinstance(self.llm, str) and self.llm.startswith("bedrock:"):
-            env.update(LLM_BACKEND="bedrock", BEDROCK_MODEL_ID=self.llm.split(":", 1)[1])
+        elif isinstance(self.llm, str) and self.llm == "offline":
+            env.update(LLM_BACKEND="offline")
         elif not isinstance(self.llm, str):
             env.update(LLM_BACKEND="injected")
-        elif self.llm != "offline":
+        elif not self.llm.startswith(("sagemaker:", "bedrock:")):
             raise ValueError(
                 f"--llm must be offline, replay:PATH, sagemaker:ENDPOINT or bedrock:MODEL, not {self.llm!r}"
             )
@@ -483,16 +432,16 @@ class LocalAgent:
             if kind == "bedrock":
                 backend = BedrockBackend(name, region, session=session)
             else:
-                backend = SageMakerBackend(
-                    name, PAYLOAD_FORMATS[str(self.settings["llm_payload_format"])], region, session=session
-                )
+                backend = SageMakerBackend(name, PAYLOAD_FORMATS[self.payload_format], region, session=session)
         if backend is not None and self.record_path:
             backend = RecordingBackend(backend, self.record_path)
         return backend
 
-    def _deploy(self, folder: str, env: dict[str, str], timeout_seconds: int) -> str:
-        """Create the function in moto and load its handler with its own environment."""
-        function_name = f"{NAME_PREFIX}-{folder.replace('_', '-')}"
+    def _deploy(self, folder: str) -> str:
+        """Create the function in moto and load its handler with its own environment, as deployed."""
+        function_name = self.deployed.function_names[folder]
+        env = self.deployed.environment(folder) | (self._llm_env() if folder == "llm" else {})
+        timeout_seconds = self.deployed["function_timeouts"][folder]
         module = load_handler(folder, env, f"_local{self._id}_{folder}_handler")
         self._stack.callback(sys.modules.pop, module.__name__, None)
         # Powertools loggers are per service name and per process: set what a new instance would.
@@ -656,7 +605,7 @@ def lex_event(session_id: str, text: Any, attributes: dict[str, str]) -> dict[st
         "inputTranscript": text,
         "bot": {
             "id": "LOCALBOT00",
-            "name": f"{NAME_PREFIX}-bot",
+            "name": f"{terraform_defaults()['name_prefix']}-bot",
             "aliasId": "TSTALIASID",
             "aliasName": "TestBotAlias",
             "localeId": "en_US",

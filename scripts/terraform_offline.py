@@ -100,7 +100,8 @@ def variable_problem(name: str, value: Any, variables: Path | None = None) -> st
     variables = variables or Path(__file__).resolve().parent.parent / "terraform" / "variables.tf"
     with tempfile.TemporaryDirectory() as directory:
         try:
-            evaluate_files([variables], "", {}, {name: value}, Path(directory))
+            # region has no default: any region the validation accepts lets the others be checked
+            evaluate_files([variables], "", {}, {"region": "us-east-1", name: value}, Path(directory))
         except TerraformFailed as error:
             details = [detail for detail in error.details if detail]
             return details[0].split("\n")[0] if details else str(error)  # the message, not the rule's location

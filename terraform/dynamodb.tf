@@ -4,7 +4,7 @@
 resource "aws_dynamodb_table" "table" {
   for_each = module.definition.tables
 
-  name                        = "${var.name_prefix}-${each.key}"
+  name                        = each.value.name
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = each.value.hash_key
   deletion_protection_enabled = var.deletion_protection
@@ -20,7 +20,7 @@ resource "aws_dynamodb_table" "table" {
 
   server_side_encryption {
     enabled     = true
-    kms_key_arn = var.kms_key_arn
+    kms_key_arn = local.kms_key_arn
   }
 }
 

@@ -1,49 +1,35 @@
 # Every function in functions/: the core ones (fulfilment, llm, parse) and one per tool in the
 # registry. Each gets its own package (its handler, agent_core/, and prompts/ for llm), its own
-# role with only what it needs, and its own log group.
+# role with only what it needs, and its own log group. What goes in each package, its environment
+# and its timeout come from modules/definition (the local runtime runs the same).
 
 locals {
   tool_tables = { for tool in module.definition.tools : tool.function => tool.table }
-
-  function_settings = {
-    fulfilment = { timeout = var.turn_budget_seconds + 3, description = "Lex V2 code hook: runs one turn of the agent state machine" }
-    llm        = { timeout = var.llm_task_timeout_seconds, description = "Renders a prompt and calls the model" }
-    parse      = { timeout = var.parse_task_timeout_seconds, description = "Validates the planner's tool choice and the ids" }
+  descriptions = {
+    fulfilment = "Lex V2 code hook: runs one turn of the agent state machine"
+    llm        = "Renders a prompt and calls the model"
+    parse      = "Validates the planner's tool choice and the ids"
   }
-
-  common_environment = {
-    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
-    POWERTOOLS_LOG_LEVEL         = var.log_level
-    # pydantic looks for plugins in every installed distribution's entry points at import: ~35 ms
-    # of cold start for nothing here (scripts/bench.py).
-    PYDANTIC_DISABLE_PLUGINS = "__all__"
-  }
-  # What each handler reads (tests/test_terraform.py checks these keys against the code).
-  core_environment = {
-    fulfilment = {
-      STATE_MACHINE_ARN   = local.state_machine_arn
-      TURN_BUDGET_SECONDS = tostring(var.turn_budget_seconds)
-      MEMORY_TABLE_NAME   = var.conversation_memory == "dynamodb" ? "${var.name_prefix}-memory" : "none"
-      MEMORY_TTL_SECONDS  = tostring(var.memory_ttl_hours * 3600)
-    }
-    llm = {
-      LLM_BACKEND         = var.model_backend
-      LLM_ENDPOINT_NAME   = coalesce(local.endpoint_name, "none")
-      LLM_PAYLOAD_FORMAT  = var.llm_payload_format
-      BEDROCK_MODEL_ID    = local.use_bedrock ? var.bedrock_model_id : "none"
-      LLM_TIMEOUT_SECONDS = tostring(var.model_timeout_seconds)
-    }
-    parse = {
-      TOOL_FUNCTIONS = jsonencode({ for name in module.definition.tool_functions : name => local.function_arns[name] })
-    }
-  }
-  tool_environment = { for name, table in local.tool_tables : name => { TABLE_NAME = aws_dynamodb_table.table[table].name } }
 }
 
 # The AWS-published Powertools layer brings aws-lambda-powertools and pydantic for python3.13/arm64;
-# botocore is in the runtime. So the function packages hold only this repository's code (~35 KB each).
+# botocore is in the runtime. So the function packages hold only this repository's code. Its public
+# SSM parameter exists in the commercial partition only: elsewhere, give powertools_layer_arn.
 data "aws_ssm_parameter" "powertools_layer" {
+  count = var.powertools_layer_arn == null ? 1 : 0
+
   name = "/aws/service/powertools/python/arm64/python3.13/${var.powertools_version}"
+
+  lifecycle {
+    precondition {
+      condition     = local.partition == "aws"
+      error_message = "The Powertools layer's public SSM parameter exists only in the commercial partition: set powertools_layer_arn to a Powertools for AWS Lambda (Python) layer for python3.13 on arm64 in ${var.region}."
+    }
+  }
+}
+
+locals {
+  powertools_layer_arn = var.powertools_layer_arn != null ? var.powertools_layer_arn : data.aws_ssm_parameter.powertools_layer[0].insecure_value
 }
 
 data "archive_file" "function" {
@@ -68,7 +54,7 @@ resource "aws_cloudwatch_log_group" "function" {
 
   name              = "/aws/lambda/${each.value}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
+  kms_key_id        = local.kms_key_arn
 }
 
 resource "aws_iam_role" "function" {
@@ -145,7 +131,7 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = local.use_kms_key ? [local.kms_key_arn] : []
 
     content {
       sid       = "DecryptEnvironment"
@@ -156,7 +142,7 @@ data "aws_iam_policy_document" "function" {
 
   dynamic "statement" {
     # Step Functions encrypts the execution's input and output with the key on behalf of the caller.
-    for_each = var.kms_key_arn != null && each.key == "fulfilment" ? [var.kms_key_arn] : []
+    for_each = local.use_kms_key && each.key == "fulfilment" ? [local.kms_key_arn] : []
 
     content {
       sid       = "EncryptExecutionData"
@@ -182,7 +168,7 @@ resource "aws_lambda_function" "function" {
   for_each = local.function_names
 
   function_name    = each.value
-  description      = lookup(local.function_settings, each.key, { description = "Tool: ${each.key}" }).description
+  description      = lookup(local.descriptions, each.key, "Tool: ${each.key}")
   role             = aws_iam_role.function[each.key].arn
   runtime          = "python3.13"
   architectures    = ["arm64"]
@@ -190,12 +176,12 @@ resource "aws_lambda_function" "function" {
   filename         = data.archive_file.function[each.key].output_path
   source_code_hash = data.archive_file.function[each.key].output_base64sha256
   memory_size      = var.lambda_memory_mb
-  timeout          = lookup(local.function_settings, each.key, { timeout = var.tool_task_timeout_seconds }).timeout
-  layers           = [data.aws_ssm_parameter.powertools_layer.insecure_value]
-  kms_key_arn      = var.kms_key_arn
+  timeout          = module.definition.function_timeouts[each.key]
+  layers           = [local.powertools_layer_arn]
+  kms_key_arn      = local.kms_key_arn
 
   environment {
-    variables = merge(local.common_environment, lookup(local.core_environment, each.key, lookup(local.tool_environment, each.key, {})))
+    variables = module.definition.environment[each.key]
   }
 
   tracing_config {

@@ -1,6 +1,7 @@
 # The Lex V2 bot: every utterance it cannot match (FallbackIntent), and the order and return
 # questions it can (CheckOrderOrReturn), go to the fulfilment Lambda. The test alias (TSTALIASID)
-# points at that Lambda, and the locale builds on apply, so the console's test chat works at once.
+# and the live alias point at that Lambda, and the locale builds on apply, so the console's test
+# chat works at once.
 
 resource "aws_iam_role" "lex" {
   name               = "${var.name_prefix}-lex"
@@ -15,6 +16,16 @@ data "aws_iam_policy_document" "lex" {
     actions   = ["polly:SynthesizeSpeech"]
     resources = ["*"] # Polly voices have no resource ARNs
   }
+
+  dynamic "statement" {
+    for_each = aws_cloudwatch_log_group.lex_conversations[*].arn
+
+    content {
+      sid       = "WriteConversationLogs"
+      actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      resources = ["${statement.value}:*"]
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "lex" {
@@ -23,79 +34,60 @@ resource "aws_iam_role_policy" "lex" {
   policy = data.aws_iam_policy_document.lex.json
 }
 
-locals {
-  fulfilment_hook = { enabled = true }
-  # Every intent object has the same keys: the provider needs one object type for the whole set
-  # (hashicorp/terraform-provider-awscc#547).
-  bot_locales = [{
-    locale_id                = "en_US"
-    description              = "English (US)"
-    nlu_confidence_threshold = 0.4
-    intents = [
-      {
-        name                    = "CheckOrderOrReturn"
-        description             = "Questions about an order or a return; the agent answers them"
-        parent_intent_signature = null
-        sample_utterances = [for utterance in [
-          "Where is my order", "Has my order shipped", "What is the status of my order",
-          "Is my return processed", "What is the status of my return", "Where is my refund",
-        ] : { utterance = utterance }]
-        fulfillment_code_hook = local.fulfilment_hook
-      },
-      {
-        name                    = "FallbackIntent"
-        description             = "Everything else; the agent decides"
-        parent_intent_signature = "AMAZON.FallbackIntent"
-        sample_utterances       = null
-        fulfillment_code_hook   = local.fulfilment_hook
-      },
-    ]
-  }]
+# Conversation text logs (optional, off by default): every utterance and answer, with session
+# attributes. They hold user text, so they follow log_retention_days and the KMS key.
+resource "aws_cloudwatch_log_group" "lex_conversations" {
+  #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days, as for the other logs; these hold user text.
+  count = var.lex_conversation_logs ? 1 : 0
+
+  name              = "/aws/lex/${var.name_prefix}-bot"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = local.kms_key_arn
 }
 
-# bot_locales is write-only in the AWS::Lex::Bot schema: Cloud Control cannot read it back, and the
-# provider reports spurious differences or "inconsistent result after apply" for it
-# (hashicorp/terraform-provider-awscc#1449, #2091). So changes to it are ignored, and a change to
-# local.bot_locales replaces the bot instead, through this hash.
-resource "terraform_data" "bot_locales" {
-  input = sha256(jsonencode(local.bot_locales))
+# The bot, its published version and the alias "live", as a CloudFormation stack: the awscc
+# provider cannot create a bot with locales cleanly (BotLocales is write-only, so the first apply
+# ends in "Provider produced inconsistent result": hashicorp/terraform-provider-awscc#1449, #2091),
+# and the aws provider's aws_lexv2models_* resources have no alias, no build and no code hook on the
+# built-in FallbackIntent (hashicorp/terraform-provider-aws#35780, #41067). The template is built in
+# modules/lex_bot with jsonencode(); the bot's role stays here, so the stack needs no IAM capability.
+module "lex_bot" {
+  source = "./modules/lex_bot"
+
+  name                       = "${var.name_prefix}-bot"
+  role_arn                   = aws_iam_role.lex.arn
+  fulfilment_lambda_arn      = aws_lambda_function.function["fulfilment"].arn
+  idle_session_ttl_seconds   = var.lex_idle_session_ttl_seconds
+  conversation_log_group_arn = var.lex_conversation_logs ? aws_cloudwatch_log_group.lex_conversations[0].arn : null
+  tags                       = local.tags
 }
 
-resource "awscc_lex_bot" "agent" {
-  name                        = "${var.name_prefix}-bot"
-  description                 = "E-commerce support agent: orders and returns"
-  role_arn                    = aws_iam_role.lex.arn
-  idle_session_ttl_in_seconds = var.lex_idle_session_ttl_seconds
-  data_privacy                = { child_directed = false }
-  # Set at creation and never toggled: toggling it drops the locale (hashicorp/terraform-provider-awscc#619).
-  auto_build_bot_locales = true
-  bot_locales            = local.bot_locales
-
-  test_bot_alias_settings = {
-    description = "Test alias (TSTALIASID) wired to the fulfilment Lambda"
-    bot_alias_locale_settings = [{
-      locale_id = "en_US"
-      bot_alias_locale_setting = {
-        enabled = true
-        code_hook_specification = {
-          lambda_code_hook = {
-            code_hook_interface_version = "1.0"
-            lambda_arn                  = aws_lambda_function.function["fulfilment"].arn
-          }
-        }
-      }
-    }]
-  }
-
-  bot_tags            = [for key, value in local.tags : { key = key, value = value }]
-  test_bot_alias_tags = [for key, value in local.tags : { key = key, value = value }]
+resource "aws_cloudformation_stack" "lex_bot" {
+  #checkov:skip=CKV_AWS_124:Only Terraform creates and updates this stack, and its apply shows the stack's events and fails on a failed update; there is no one else to notify.
+  name               = "${var.name_prefix}-lex-bot"
+  template_body      = module.lex_bot.template
+  on_failure         = "DELETE" # a failed first create leaves no ROLLBACK_COMPLETE stack to delete by hand
+  timeout_in_minutes = 45       # building the locale and publishing a version take minutes
 
   depends_on = [aws_iam_role_policy.lex]
 
-  lifecycle {
-    ignore_changes       = [bot_locales]
-    replace_triggered_by = [terraform_data.bot_locales]
+  timeouts {
+    create = "60m"
+    update = "60m"
   }
+
+  lifecycle {
+    precondition {
+      condition     = length(module.lex_bot.template) <= 51200
+      error_message = "The bot's template is over CloudFormation's 51,200-byte limit for a template body."
+    }
+  }
+}
+
+locals {
+  bot_id            = aws_cloudformation_stack.lex_bot.outputs["BotId"]
+  bot_live_alias_id = aws_cloudformation_stack.lex_bot.outputs["LiveAliasId"]
+  bot_console_url   = "${local.console_url}/lexv2/home?region=${var.region}#bot/${local.bot_id}"
 }
 
 resource "aws_lambda_permission" "lex" {
@@ -104,8 +96,8 @@ resource "aws_lambda_permission" "lex" {
   function_name  = aws_lambda_function.function["fulfilment"].function_name
   principal      = "lexv2.amazonaws.com"
   source_account = local.account
-  # Any alias of this bot, the test alias TSTALIASID included.
-  source_arn = "arn:${local.partition}:lex:${var.region}:${local.account}:bot-alias/${awscc_lex_bot.agent.bot_id}/*"
+  # Any alias of this bot: the test alias TSTALIASID and live.
+  source_arn = "arn:${local.partition}:lex:${var.region}:${local.account}:bot-alias/${local.bot_id}/*"
 }
 
 # QnABot on AWS (optional): its fulfilment role may call the same Lambda as a Lambda hook, for the

@@ -1,5 +1,5 @@
 # Names, account facts and what the repository defines (modules/definition). One file per part:
-# dynamodb.tf, sagemaker.tf, lambda.tf, stepfunctions.tf, lex.tf.
+# settings.tf, kms.tf, dynamodb.tf, sagemaker.tf, lambda.tf, stepfunctions.tf, lex.tf.
 
 data "aws_caller_identity" "current" {}
 
@@ -10,13 +10,11 @@ locals {
   partition = data.aws_partition.current.partition
   tags      = merge({ Project = var.name_prefix }, var.tags)
 
-  # Lambda and state machine ARNs are built from their names, so the functions, the state machine
-  # and the policies that name them can be created in any order without a dependency cycle.
-  function_names = { for name in module.definition.function_names : name => "${var.name_prefix}-${replace(name, "_", "-")}" }
-  function_arns  = { for name, function_name in local.function_names : name => "arn:${local.partition}:lambda:${var.region}:${local.account}:function:${function_name}" }
-
-  state_machine_name = "${var.name_prefix}-turn"
-  state_machine_arn  = "arn:${local.partition}:states:${var.region}:${local.account}:stateMachine:${local.state_machine_name}"
+  # Names and ARNs of the functions and the state machine, from the definition module.
+  function_names     = module.definition.function_names
+  function_arns      = module.definition.function_arns
+  state_machine_name = module.definition.state_machine_name
+  state_machine_arn  = module.definition.state_machine_arn
 }
 
 # Who may assume each role: one service per role. Services that set aws:SourceAccount when they
@@ -52,12 +50,24 @@ data "aws_iam_policy_document" "assume" {
 module "definition" {
   source = "./modules/definition"
 
-  function_arns = local.function_arns
+  name_prefix = var.name_prefix
+  partition   = local.partition
+  region      = var.region
+  account_id  = local.account
   settings = {
-    max_iterations             = var.max_iterations
-    turn_budget_seconds        = var.turn_budget_seconds
-    llm_task_timeout_seconds   = var.llm_task_timeout_seconds
-    parse_task_timeout_seconds = var.parse_task_timeout_seconds
-    tool_task_timeout_seconds  = var.tool_task_timeout_seconds
+    max_iterations      = var.max_iterations
+    turn_budget_seconds = var.turn_budget_seconds
   }
+  model = {
+    backend          = var.model_backend
+    endpoint_name    = local.endpoint_name
+    payload_format   = local.llm_payload_format
+    bedrock_model_id = local.use_bedrock ? var.bedrock_model_id : null
+  }
+  memory = {
+    table_name  = var.conversation_memory == "dynamodb" ? "${var.name_prefix}-memory" : null
+    ttl_seconds = var.memory_ttl_hours * 3600
+  }
+  metrics_namespace = var.metrics_namespace
+  log_level         = var.log_level
 }

@@ -26,6 +26,6 @@ resource "aws_dynamodb_table" "memory" {
 
   server_side_encryption {
     enabled     = true
-    kms_key_arn = var.kms_key_arn
+    kms_key_arn = local.kms_key_arn
   }
 }

@@ -30,27 +30,47 @@ output "state_machine_arn" {
 
 output "bot_id" {
   description = "Lex V2 bot id."
-  value       = awscc_lex_bot.agent.bot_id
+  value       = local.bot_id
 }
 
-output "bot_alias_id" {
-  description = "Alias the test chat uses (the draft version's test alias)."
-  value       = "TSTALIASID"
+output "bot_test_alias_id" {
+  description = "The test alias (on the DRAFT version, rebuilt on every change): the console's test chat uses it."
+  value       = module.lex_bot.test_alias_id
+}
+
+output "bot_live_alias_id" {
+  description = "The alias live, on the latest published version: give it to your channel (a web chat, Amazon Connect)."
+  value       = local.bot_live_alias_id
 }
 
 output "bot_locale_id" {
   description = "Locale of the bot."
-  value       = "en_US"
+  value       = module.lex_bot.locale_id
+}
+
+output "bot_stack_name" {
+  description = "CloudFormation stack that holds the bot, its version and its live alias."
+  value       = aws_cloudformation_stack.lex_bot.name
+}
+
+output "lex_conversation_log_group" {
+  description = "Log group of the bot's conversation text logs (null unless lex_conversation_logs = true)."
+  value       = one(aws_cloudwatch_log_group.lex_conversations[*].name)
 }
 
 output "state_machine_console_url" {
   description = "The state machine in the Step Functions console: open Executions, then a turn, for its graph and per-state input and output."
-  value       = "https://${var.region}.console.aws.amazon.com/states/home?region=${var.region}#/statemachines/view/${urlencode(aws_sfn_state_machine.agent.arn)}"
+  value       = "${local.console_url}/states/home?region=${var.region}#/statemachines/view/${urlencode(aws_sfn_state_machine.agent.arn)}"
 }
 
 output "bot_console_url" {
-  description = "The bot's intents page in the Lex V2 console: choose Test for the chat window."
-  value       = "https://${var.region}.console.aws.amazon.com/lexv2/home?region=${var.region}#bot/${awscc_lex_bot.agent.bot_id}/version/DRAFT/locale/en_US/intents"
+  description = "The bot's draft intents page in the Lex V2 console: choose Test for the chat window (test alias)."
+  value       = "${local.bot_console_url}/version/DRAFT/locale/${module.lex_bot.locale_id}/intents"
+}
+
+output "bot_live_alias_console_url" {
+  description = "The live alias in the Lex V2 console: its version, code hook and conversation logs."
+  value       = "${local.bot_console_url}/aliases/${local.bot_live_alias_id}"
 }
 
 output "function_names" {
@@ -65,10 +85,20 @@ output "table_names" {
 
 output "powertools_layer_arn" {
   description = "The Powertools for AWS Lambda (Python) layer the functions use."
-  value       = data.aws_ssm_parameter.powertools_layer.insecure_value
+  value       = local.powertools_layer_arn
 }
 
 output "fulfilment_function_arn" {
   description = "The fulfilment Lambda: Lex's code hook, and the Lambda hook to give QnABot's CustomNoMatches item."
   value       = aws_lambda_function.function["fulfilment"].arn
+}
+
+output "llm_payload_format" {
+  description = "Request/response format the LLM Lambda speaks to the endpoint (yours, else the resolved model's)."
+  value       = local.llm_payload_format
+}
+
+output "endpoint_instance_type" {
+  description = "Instance type of the endpoint this module created (null without one)."
+  value       = local.create_endpoint ? local.endpoint_instance_type : null
 }

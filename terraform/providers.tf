@@ -5,7 +5,3 @@ provider "aws" {
     tags = local.tags
   }
 }
-
-provider "awscc" {
-  region = var.region
-}

@@ -1,7 +1,8 @@
 # The model endpoint (model_backend = sagemaker): a SageMaker JumpStart model, Flan-UL2 by default.
-# scripts/resolve_jumpstart_model.py writes jumpstart.auto.tfvars.json with the image, the artifact
-# and the environment the JumpStart spec gives for var.jumpstart_model_id. Set existing_endpoint_name
-# to use an endpoint you already have instead (nothing below is created then).
+# make resolve-model writes jumpstart.auto.tfvars.json with the image, the artifact, the environment,
+# the default instance type and the payload format the JumpStart spec gives for
+# var.jumpstart_model_id. Set existing_endpoint_name to use an endpoint you already have instead
+# (nothing below is created then).
 
 locals {
   use_sagemaker    = var.model_backend == "sagemaker"
@@ -27,8 +28,8 @@ locals {
   eula_accepted_where_required = !var.jumpstart_eula_required || var.jumpstart_accept_eula
 
   # Instance types with local NVMe storage encrypt it in hardware and refuse a KMS key for it.
-  instance_has_local_storage = can(regex("^ml\\.(g4dn|g5|g6|g6e|p3dn|p4d|p4de|p5|p5e|m5d|c5d|r5d|inf2|trn1)\\.", var.endpoint_instance_type))
-  endpoint_kms_key_arn       = local.instance_has_local_storage ? null : var.kms_key_arn
+  instance_has_local_storage = can(regex("^ml\\.(g4dn|g5|g6|g6e|p3dn|p4d|p4de|p5|p5e|m5d|c5d|r5d|inf2|trn1)\\.", coalesce(local.endpoint_instance_type, "none")))
+  endpoint_kms_key_arn       = local.instance_has_local_storage ? null : local.kms_key_arn
 }
 
 resource "aws_iam_role" "sagemaker" {
@@ -44,13 +45,18 @@ data "aws_iam_policy_document" "sagemaker" {
 
   lifecycle {
     precondition {
-      condition     = var.jumpstart_image_uri != null && var.jumpstart_model_artifact != null
-      error_message = "No JumpStart model resolved: run scripts/resolve_jumpstart_model.py (make resolve-model), or set existing_endpoint_name."
+      condition     = var.jumpstart_image_uri != null && var.jumpstart_model_artifact != null && local.endpoint_instance_type != null
+      error_message = "No JumpStart model resolved: run make resolve-model (make deploy does it for a new endpoint), or set existing_endpoint_name, or model_backend = \"bedrock\"."
     }
 
     precondition {
-      condition     = try(local.image.region == var.region, true)
-      error_message = "The JumpStart model was resolved for another region than var.region: run scripts/resolve_jumpstart_model.py again with --region."
+      condition     = try(local.image.region == var.region, true) && coalesce(var.jumpstart_region, var.region) == var.region
+      error_message = "The JumpStart model was resolved for another region than var.region: run make resolve-model again (it reads your region from terraform.tfvars)."
+    }
+
+    precondition {
+      condition     = coalesce(var.jumpstart_resolved_model_id, var.jumpstart_model_id) == var.jumpstart_model_id
+      error_message = "The JumpStart facts in jumpstart.auto.tfvars.json are for ${coalesce(var.jumpstart_resolved_model_id, "?")}, not jumpstart_model_id = ${var.jumpstart_model_id}: run make resolve-model again (it reads jumpstart_model_id from terraform.tfvars)."
     }
   }
 
@@ -86,7 +92,10 @@ data "aws_iam_policy_document" "sagemaker" {
 
   statement {
     sid = "WriteEndpointLogs"
+    # CreateLogGroup too: Terraform creates the group first, but a container that tries to create it
+    # must not fail on AccessDenied.
     actions = [
+      "logs:CreateLogGroup",
       "logs:CreateLogStream",
       "logs:DescribeLogStreams",
       "logs:PutLogEvents",
@@ -161,7 +170,7 @@ resource "aws_sagemaker_model" "llm" {
 
     precondition {
       condition     = local.eula_accepted_where_required
-      error_message = "${var.jumpstart_model_id} has a licence (EULA). Read it (scripts/resolve_jumpstart_model.py prints where), then set jumpstart_accept_eula = true."
+      error_message = "${var.jumpstart_model_id} has a licence (EULA). Read it (make resolve-model prints where), then set jumpstart_accept_eula = true."
     }
   }
 }
@@ -175,7 +184,7 @@ resource "aws_sagemaker_endpoint_configuration" "llm" {
   production_variants {
     variant_name                                      = local.endpoint_variant
     model_name                                        = aws_sagemaker_model.llm[0].name
-    instance_type                                     = var.endpoint_instance_type
+    instance_type                                     = local.endpoint_instance_type
     initial_instance_count                            = var.endpoint_instance_count
     container_startup_health_check_timeout_in_seconds = 1800
     model_data_download_timeout_in_seconds            = 3600
@@ -186,6 +195,16 @@ resource "aws_sagemaker_endpoint_configuration" "llm" {
   }
 }
 
+# New accounts often have a quota of 0 for GPU endpoint instances: the plan stops here, in seconds,
+# rather than the apply after minutes with ResourceLimitExceeded.
+data "aws_servicequotas_service_quota" "endpoint_instances" {
+  count = local.create_endpoint ? 1 : 0
+
+  service_code = "sagemaker"
+  quota_code   = local.endpoint_quota_code
+  quota_name   = local.endpoint_quota_code == null ? local.endpoint_quota_name : null
+}
+
 resource "aws_sagemaker_endpoint" "llm" {
   count = local.create_endpoint ? 1 : 0
 
@@ -194,6 +213,13 @@ resource "aws_sagemaker_endpoint" "llm" {
 
   # The container's logs go to a group with this deployment's retention and key, removed on destroy.
   depends_on = [aws_cloudwatch_log_group.endpoint]
+
+  lifecycle {
+    precondition {
+      condition     = data.aws_servicequotas_service_quota.endpoint_instances[0].value >= local.endpoint_instances_needed
+      error_message = "Your Service Quotas limit \"${local.endpoint_quota_name}\" (SageMaker, ${var.region}) is ${data.aws_servicequotas_service_quota.endpoint_instances[0].value}; this endpoint needs ${local.endpoint_instances_needed}. Ask for an increase in the Service Quotas console (make preflight prints the link), choose a smaller model (make resolve-model MODEL_ID=huggingface-text2text-flan-t5-xl), or use Amazon Bedrock (model_backend = \"bedrock\"), which needs no endpoint."
+    }
+  }
 }
 
 resource "aws_cloudwatch_log_group" "endpoint" {
@@ -202,5 +228,5 @@ resource "aws_cloudwatch_log_group" "endpoint" {
 
   name              = "/aws/sagemaker/Endpoints/${local.endpoint_name}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
+  kms_key_id        = local.kms_key_arn
 }

@@ -6,7 +6,7 @@ resource "aws_cloudwatch_log_group" "state_machine" {
   #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days; the 30-day default keeps customer questions no longer than needed. Set 365 or more where policy asks for it.
   name              = "/aws/vendedlogs/states/${local.state_machine_name}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
+  kms_key_id        = local.kms_key_arn
 }
 
 resource "aws_iam_role" "state_machine" {
@@ -51,7 +51,7 @@ data "aws_iam_policy_document" "state_machine" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = local.use_kms_key ? [local.kms_key_arn] : []
 
     content {
       sid       = "EncryptExecutionData"
@@ -84,9 +84,9 @@ resource "aws_sfn_state_machine" "agent" {
   }
 
   encryption_configuration {
-    type                              = var.kms_key_arn == null ? "AWS_OWNED_KEY" : "CUSTOMER_MANAGED_KMS_KEY"
-    kms_key_id                        = var.kms_key_arn
-    kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 300
+    type                              = local.use_kms_key ? "CUSTOMER_MANAGED_KMS_KEY" : "AWS_OWNED_KEY"
+    kms_key_id                        = local.kms_key_arn
+    kms_data_key_reuse_period_seconds = local.use_kms_key ? 300 : null
   }
 
   depends_on = [aws_iam_role_policy.state_machine, aws_lambda_function.function]

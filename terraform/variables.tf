@@ -12,13 +12,16 @@ variable "name_prefix" {
 }
 
 variable "region" {
-  description = "AWS region to deploy to. It needs the endpoint's instance type (check your SageMaker quota there) and Lex V2."
+  description = "AWS region to deploy to: one where Lex V2 runs (its runtime and model building APIs). Yours to choose, in terraform.tfvars or on the command line; nothing sets it for you. It needs the endpoint's instance type (check your SageMaker quota there: make preflight)."
   type        = string
-  default     = "us-east-1"
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must be an AWS region name such as us-east-1."
+    # Where Lex V2's model building and runtime APIs both exist (botocore's endpoint data; tests/test_terraform.py holds the list to it).
+    condition = contains([
+      "af-south-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2", "ca-central-1",
+      "eu-central-1", "eu-west-1", "eu-west-2", "us-east-1", "us-west-2", "us-gov-west-1",
+    ], var.region)
+    error_message = "region must be one where Amazon Lex V2 runs: af-south-1, ap-northeast-1, ap-northeast-2, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, us-east-1, us-west-2 or us-gov-west-1."
   }
 }
 
@@ -34,7 +37,7 @@ variable "tags" {
 }
 
 variable "kms_key_arn" {
-  description = "Optional customer managed KMS key for logs, DynamoDB, the state machine's execution data, Lambda environment variables and the endpoint's storage volume (instance types with local NVMe storage encrypt it in hardware instead). Its key policy must allow CloudWatch Logs (logs.REGION.amazonaws.com). Null: AWS managed or owned keys."
+  description = "Optional customer managed KMS key (yours) for logs, DynamoDB, the state machine's execution data, Lambda environment variables and the endpoint's storage volume (instance types with local NVMe storage encrypt it in hardware instead). Its key policy must allow the statements docs/deploy.md lists. Null, with create_kms_key = false: AWS managed or owned keys."
   type        = string
   default     = null
 
@@ -42,6 +45,12 @@ variable "kms_key_arn" {
     condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$", var.kms_key_arn))
     error_message = "kms_key_arn must be null or a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
   }
+}
+
+variable "create_kms_key" {
+  description = "Create a customer managed KMS key for this deployment (rotation on) whose key policy allows exactly the services that use it: CloudWatch Logs in this region, log delivery (delivery.logs.amazonaws.com), Step Functions, DynamoDB and Lambda. Cannot be combined with kms_key_arn."
+  type        = bool
+  default     = false
 }
 
 variable "log_retention_days" {
@@ -86,7 +95,7 @@ variable "bedrock_model_id" {
 }
 
 variable "jumpstart_model_id" {
-  description = "SageMaker JumpStart model to host. Any JumpStart text generation model works; scripts/resolve_jumpstart_model.py resolves its image, artifact and environment."
+  description = "SageMaker JumpStart model to host. Any JumpStart text generation model works; make resolve-model resolves its image, artifact and environment."
   type        = string
   default     = "huggingface-text2text-flan-ul2-bf16"
 
@@ -97,7 +106,7 @@ variable "jumpstart_model_id" {
 }
 
 variable "jumpstart_image_uri" {
-  description = "Inference image of the JumpStart model (written by scripts/resolve_jumpstart_model.py)."
+  description = "Inference image of the JumpStart model (written by make resolve-model)."
   type        = string
   default     = null
 
@@ -108,7 +117,7 @@ variable "jumpstart_image_uri" {
 }
 
 variable "jumpstart_model_artifact" {
-  description = "Where the model's weights are: a compressed tarball (compressed = true) or an uncompressed S3 prefix (written by scripts/resolve_jumpstart_model.py)."
+  description = "Where the model's weights are: a compressed tarball (compressed = true) or an uncompressed S3 prefix (written by make resolve-model)."
   type = object({
     s3_uri     = string
     compressed = bool
@@ -122,7 +131,7 @@ variable "jumpstart_model_artifact" {
 }
 
 variable "jumpstart_environment" {
-  description = "Container environment of the JumpStart model (its defaults, written by scripts/resolve_jumpstart_model.py)."
+  description = "Container environment of the JumpStart model (its defaults, written by make resolve-model)."
   type        = map(string)
   default     = {}
 }
@@ -134,9 +143,53 @@ variable "jumpstart_enable_network_isolation" {
 }
 
 variable "jumpstart_eula_required" {
-  description = "Whether the JumpStart model has a licence (EULA) to accept before it can be deployed (written by scripts/resolve_jumpstart_model.py)."
+  description = "Whether the JumpStart model has a licence (EULA) to accept before it can be deployed (written by make resolve-model)."
   type        = bool
   default     = false
+}
+
+variable "jumpstart_region" {
+  description = "Region the JumpStart model was resolved for (written by make resolve-model). Its image and artifact live there: Terraform refuses to deploy them to another region."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jumpstart_region == null || can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.jumpstart_region))
+    error_message = "jumpstart_region must be null or a region name."
+  }
+}
+
+variable "jumpstart_resolved_model_id" {
+  description = "The JumpStart model the jumpstart_* facts were resolved for (written by make resolve-model). Terraform refuses to deploy them for another jumpstart_model_id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jumpstart_resolved_model_id == null || can(regex("^[a-z0-9][a-z0-9-]*[a-z0-9]$", var.jumpstart_resolved_model_id))
+    error_message = "jumpstart_resolved_model_id must be null or a JumpStart model id."
+  }
+}
+
+variable "jumpstart_instance_type" {
+  description = "The JumpStart model's default inference instance type (written by make resolve-model); endpoint_instance_type, when you set it, wins."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jumpstart_instance_type == null || can(regex("^ml\\.", var.jumpstart_instance_type))
+    error_message = "jumpstart_instance_type must be null or a SageMaker instance type."
+  }
+}
+
+variable "jumpstart_payload_format" {
+  description = "Request/response format of the JumpStart model's container (written by make resolve-model); llm_payload_format, when you set it, wins."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jumpstart_payload_format == null || contains(["text2text", "tgi", "messages"], coalesce(var.jumpstart_payload_format, "text2text"))
+    error_message = "jumpstart_payload_format must be null, text2text, tgi or messages."
+  }
 }
 
 variable "jumpstart_accept_eula" {
@@ -146,13 +199,13 @@ variable "jumpstart_accept_eula" {
 }
 
 variable "endpoint_instance_type" {
-  description = "Instance type of the endpoint. Flan-UL2 (bf16) needs ml.g5.12xlarge; Flan-T5-XL fits ml.g5.2xlarge."
+  description = "Instance type of the endpoint. Null: the JumpStart model's default (jumpstart_instance_type, written by make resolve-model). Flan-UL2 (bf16) needs ml.g5.12xlarge; Flan-T5-XL fits ml.g5.2xlarge. Yours wins over the resolver's."
   type        = string
-  default     = "ml.g5.12xlarge"
+  default     = null
 
   validation {
-    condition     = can(regex("^ml\\.[a-z0-9]+\\.[0-9]*x?large$|^ml\\.[a-z0-9]+\\.(medium|small)$", var.endpoint_instance_type))
-    error_message = "endpoint_instance_type must be a SageMaker instance type such as ml.g5.12xlarge."
+    condition     = var.endpoint_instance_type == null || can(regex("^ml\\.[a-z0-9]+\\.[0-9]*x?large$|^ml\\.[a-z0-9]+\\.(medium|small)$", var.endpoint_instance_type))
+    error_message = "endpoint_instance_type must be null or a SageMaker instance type such as ml.g5.12xlarge."
   }
 }
 
@@ -230,68 +283,24 @@ variable "max_iterations" {
 }
 
 variable "turn_budget_seconds" {
-  description = "Whole-turn time budget: the state machine's TimeoutSeconds. Lex V2 gives the fulfilment Lambda about 30 s, so keep it well under that."
+  description = "Whole-turn time budget: the state machine's TimeoutSeconds. Every other timeout (model call, Lambdas, their Tasks, the fulfilment Lambda's) is derived from it (modules/definition). Lex V2 gives the fulfilment Lambda about 30 s, so keep it well under that."
   type        = number
   default     = 25
 
   validation {
-    condition     = var.turn_budget_seconds >= 5 && var.turn_budget_seconds <= 27 && floor(var.turn_budget_seconds) == var.turn_budget_seconds
-    error_message = "turn_budget_seconds must be a whole number from 5 to 27 (Lex V2 waits about 30 s)."
-  }
-}
-
-variable "model_timeout_seconds" {
-  description = "Read timeout of one model call; the LLM Lambda shortens it to what is left of the turn budget."
-  type        = number
-  default     = 8
-
-  validation {
-    condition     = var.model_timeout_seconds >= 1 && var.model_timeout_seconds <= 20
-    error_message = "model_timeout_seconds must be from 1 to 20."
-  }
-}
-
-variable "llm_task_timeout_seconds" {
-  description = "TimeoutSeconds of the state machine's model tasks (plan, interpret). Must exceed model_timeout_seconds."
-  type        = number
-  default     = 10
-
-  validation {
-    condition     = var.llm_task_timeout_seconds >= 2 && var.llm_task_timeout_seconds <= 25 && floor(var.llm_task_timeout_seconds) == var.llm_task_timeout_seconds
-    error_message = "llm_task_timeout_seconds must be a whole number from 2 to 25."
-  }
-}
-
-variable "parse_task_timeout_seconds" {
-  description = "TimeoutSeconds of the state machine's parse task."
-  type        = number
-  default     = 5
-
-  validation {
-    condition     = var.parse_task_timeout_seconds >= 1 && var.parse_task_timeout_seconds <= 10 && floor(var.parse_task_timeout_seconds) == var.parse_task_timeout_seconds
-    error_message = "parse_task_timeout_seconds must be a whole number from 1 to 10."
-  }
-}
-
-variable "tool_task_timeout_seconds" {
-  description = "TimeoutSeconds of each tool call in the state machine's dispatch Map."
-  type        = number
-  default     = 5
-
-  validation {
-    condition     = var.tool_task_timeout_seconds >= 1 && var.tool_task_timeout_seconds <= 10 && floor(var.tool_task_timeout_seconds) == var.tool_task_timeout_seconds
-    error_message = "tool_task_timeout_seconds must be a whole number from 1 to 10."
+    condition     = var.turn_budget_seconds >= 10 && var.turn_budget_seconds <= 27 && floor(var.turn_budget_seconds) == var.turn_budget_seconds
+    error_message = "turn_budget_seconds must be a whole number from 10 to 27 (Lex V2 waits about 30 s for the fulfilment Lambda)."
   }
 }
 
 variable "llm_payload_format" {
-  description = "Request/response format of the endpoint: text2text (JumpStart Flan: text_inputs -> generated_texts), tgi (inputs/parameters -> generated_text) or messages (chat completions). scripts/resolve_jumpstart_model.py writes it for the chosen model."
+  description = "Request/response format of the endpoint: text2text (JumpStart Flan: text_inputs -> generated_texts), tgi (inputs/parameters -> generated_text) or messages (chat completions). Null: the JumpStart model's (jumpstart_payload_format, written by make resolve-model), else text2text. Set it for an existing_endpoint_name. Yours wins over the resolver's."
   type        = string
-  default     = "text2text"
+  default     = null
 
   validation {
-    condition     = contains(["text2text", "tgi", "messages"], var.llm_payload_format)
-    error_message = "llm_payload_format must be text2text, tgi or messages."
+    condition     = var.llm_payload_format == null || contains(["text2text", "tgi", "messages"], coalesce(var.llm_payload_format, "text2text"))
+    error_message = "llm_payload_format must be null, text2text, tgi or messages."
   }
 }
 
@@ -327,6 +336,17 @@ variable "metrics_namespace" {
   validation {
     condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
     error_message = "metrics_namespace must be a valid CloudWatch namespace that does not start with AWS/."
+  }
+}
+
+variable "powertools_layer_arn" {
+  description = "ARN of a Powertools for AWS Lambda (Python) layer for python3.13 on arm64. Null: the AWS-published layer, read from its public SSM parameter, which exists in the commercial partition only (give the ARN in us-gov-west-1)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.powertools_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.powertools_layer_arn))
+    error_message = "powertools_layer_arn must be null or a Lambda layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)."
   }
 }
 
@@ -386,6 +406,12 @@ variable "qnabot_fulfillment_role_arn" {
     condition     = var.qnabot_fulfillment_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.qnabot_fulfillment_role_arn))
     error_message = "qnabot_fulfillment_role_arn must be null or an IAM role ARN."
   }
+}
+
+variable "lex_conversation_logs" {
+  description = "Write the bot's conversation text logs (every user utterance and bot answer, with session attributes) to a CloudWatch log group, for the test and live aliases. They hold user text: off by default; log_retention_days and the KMS key apply."
+  type        = bool
+  default     = false
 }
 
 variable "lex_idle_session_ttl_seconds" {

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 
+from local_runtime import manifest_inputs
 from support import REPO
 from terraform_offline import evaluate_module
 
@@ -45,18 +46,7 @@ def test_the_worked_example_adds_a_working_tool(tmp_path):
     store_path.write_text(json.dumps(store, indent=2))
 
     # Terraform follows: a function, its package, a seeded table, and the state machine may call it.
-    settings = {
-        "max_iterations": 2,
-        "turn_budget_seconds": 25,
-        "llm_task_timeout_seconds": 10,
-        "parse_task_timeout_seconds": 5,
-        "tool_task_timeout_seconds": 5,
-    }
-    definition = evaluate_module(
-        copy / "terraform" / "modules" / "definition",
-        {"function_arns": {"llm": "arn:llm", "parse": "arn:parse"}, "settings": settings},
-        tmp_path / "tf",
-    )
+    definition = evaluate_module(copy / "terraform" / "modules" / "definition", manifest_inputs(), tmp_path / "tf")
     assert "gift_card_balance" in definition["function_names"]
     assert "gift_card_balance" in definition["state_machine_functions"]
     assert "gift_card_balance/handler.py" in definition["packages"]["gift_card_balance"]

@@ -27,12 +27,13 @@ from faults import FakeEndpoint, Reply, client_error, faulty_sagemaker, is_docum
 ENDPOINT = FakeEndpoint()
 MODEL = faulty_sagemaker(ENDPOINT)
 # Short timeouts keep the slow rows fast; the logic under test is the same at any scale.
-CONFIGS = {
+# LocalAgent options: Terraform settings, and derived timeouts replaced by name (modules/definition).
+CONFIGS: dict[str, dict[str, Any]] = {
     "default": {},
-    "short model timeout": {"model_timeout_seconds": 1},
-    "short tool timeout": {"tool_task_timeout_seconds": 1},
-    "short budget": {"turn_budget_seconds": 4, "llm_task_timeout_seconds": 3},
-    "tool outlasts the budget": {"turn_budget_seconds": 3, "tool_task_timeout_seconds": 8},
+    "short model timeout": {"timeouts": {"model_call_seconds": 1}},
+    "short tool timeout": {"timeouts": {"tool_task_seconds": 1}},
+    "short budget": {"settings": {"turn_budget_seconds": 4}},  # the model gets 1 s, its task 3 s
+    "tool outlasts the budget": {"settings": {"turn_budget_seconds": 3}, "timeouts": {"tool_task_seconds": 8}},
 }
 ORDER_QUESTION = "Which item was ordered for 123456?"
 
@@ -416,8 +417,7 @@ SCENARIOS = [
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_fault(agents, monkeypatch, scenario):
-    settings = CONFIGS[scenario.config]
-    agent = agents.get(MODEL, settings=settings)
+    agent = agents.get(MODEL, **CONFIGS[scenario.config])
     ENDPOINT.reset(scenario.fault)
     calls: list = []
     if scenario.setup:
@@ -429,7 +429,7 @@ def test_fault(agents, monkeypatch, scenario):
     LexV2Response.model_validate(turn.response)
     assert turn.response["sessionState"]["intent"]["state"] == "Fulfilled"
     assert not leaks_internals(turn.answer), turn.answer
-    budget = settings.get("turn_budget_seconds", agent.settings["turn_budget_seconds"])
+    budget = agent.timeouts["turn_seconds"]
     assert elapsed < budget + 1.5, f"{elapsed:.1f} s for a {budget} s budget"
     if scenario.answer_contains:
         for phrase in scenario.answer_contains:
@@ -471,7 +471,7 @@ def test_a_tool_cannot_answer_for_an_id_that_was_not_asked():
 
 
 def test_retries_show_in_the_execution_and_back_off(agents):
-    agent = agents.get(MODEL, settings={})
+    agent = agents.get(MODEL)
     ENDPOINT.reset(on("planner", THROTTLED, (1,)))
     turn = agent.ask(agent.session(), ORDER_QUESTION)
     events = agent.executions[-1].to_history_output()["events"]
@@ -516,13 +516,14 @@ def test_the_scenario_table_covers_the_issue():
     print(json.dumps({"fault_scenarios": len(SCENARIOS)}))
 
 
-def test_the_store_client_gives_up_before_the_tool_task_times_out():
+def test_the_store_client_gives_up_before_the_tool_lambda_times_out():
     """Every DynamoDB attempt hanging to its timeout, plus botocore's longest throttling backoff between
-    attempts, still ends inside the tool task's default timeout, so the state machine's retry
-    (StoreUnavailable) happens instead of a States.Timeout."""
+    attempts, still ends inside the tool Lambda's timeout (itself inside its Task's), so the state
+    machine's retry (StoreUnavailable) happens instead of a timeout."""
     from agent_core import store
-    from local_runtime import terraform_defaults
+    from local_runtime import local_manifest
 
     longest_backoffs = sum(min(2**attempt, 20) for attempt in range(store.ATTEMPTS - 1))  # throttling base 1 s
     worst_case = store.ATTEMPTS * (store.CONNECT_TIMEOUT_SECONDS + store.READ_TIMEOUT_SECONDS) + longest_backoffs
-    assert worst_case < terraform_defaults()["tool_task_timeout_seconds"]
+    timeouts = local_manifest().timeouts
+    assert worst_case < timeouts["tool_lambda_seconds"] < timeouts["tool_task_seconds"]

@@ -10,16 +10,8 @@ import pytest
 from statelint.linter import Linter
 
 from agent_core import answers, model, store
-from local_runtime import (
-    ASL_PATH,
-    SETTINGS,
-    placeholders,
-    render_template,
-    state_machine_values,
-    terraform_defaults,
-)
+from local_runtime import ASL_PATH, local_manifest, terraform_defaults
 
-ARNS = {name: f"arn:aws:lambda:us-east-1:123456789012:function:support-agent-{name}" for name in ("llm", "parse")}
 RAW = ASL_PATH.read_text(encoding="utf-8")
 LAMBDA_ERRORS = {
     "Lambda.ServiceException",
@@ -30,9 +22,14 @@ LAMBDA_ERRORS = {
 
 
 @pytest.fixture(scope="module")
-def asl():
-    settings = {name: terraform_defaults()[name] for name in SETTINGS}
-    return json.loads(render_template(RAW, state_machine_values(settings, ARNS)))
+def deployed():
+    """What Terraform deploys with the variables' defaults (modules/definition, evaluated)."""
+    return local_manifest()
+
+
+@pytest.fixture(scope="module")
+def asl(deployed):
+    return json.loads(deployed.state_machine_definition)
 
 
 def all_states(asl):
@@ -43,30 +40,26 @@ def all_states(asl):
             yield from all_states(state["ItemProcessor"])
 
 
-def test_placeholders_are_exactly_the_values_given():
-    settings = {name: 1 for name in SETTINGS}
-    assert placeholders(RAW) == set(state_machine_values(settings, ARNS))
+def test_placeholders_are_exactly_the_values_given(deployed):
+    assert set(re.findall(r"\$\{([a-z_]+)\}", RAW)) == set(deployed["state_machine_values"])
+
+
+def test_no_partition_is_written_into_the_asl(asl):
+    """Service integration ARNs carry the deployment's partition (aws, aws-us-gov), never a literal."""
+    assert "arn:aws:" not in RAW
+    resources = {state["Resource"] for _, state in all_states(asl) if state["Type"] == "Task"}
+    assert resources == {"arn:aws:states:::lambda:invoke"}  # rendered for the commercial partition
 
 
 def test_rendered_asl_passes_statelint(asl):
     assert Linter.validate(asl) == []
 
 
-def test_statelint_is_really_checking():
-    broken = json.loads(render_template(RAW, state_machine_values({n: 1 for n in SETTINGS}, ARNS)))
+def test_statelint_is_really_checking(asl):
+    broken = copy.deepcopy(asl)
     broken["States"]["PlanToolUse"]["Next"] = "NoSuchState"
     broken["States"]["CountIteration"]["Retry"] = "nonsense"
     assert len(Linter.validate(broken)) >= 2
-
-
-def test_template_rendering_refuses_what_terraform_would_not_do_alike():
-    with pytest.raises(KeyError, match="no value was given"):
-        render_template('{"a": "${missing}"}', {})
-    with pytest.raises(ValueError, match="directives"):
-        render_template('{"a": "%{ if x }y%{ endif }"}', {})
-    with pytest.raises(ValueError, match="plain names"):
-        render_template('{"a": "${upper(x)}"}', {"x": 1})
-    assert render_template('{"a": "$${literal}", "b": "${x}"}', {"x": 2}) == '{"a": "${literal}", "b": "2"}'
 
 
 def test_jsonpath_only(asl):

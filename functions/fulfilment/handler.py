@@ -28,7 +28,7 @@ logger, metrics = powertools("fulfilment")
 STATE_MACHINE_ARN = os.environ["STATE_MACHINE_ARN"]
 TURN_BUDGET_SECONDS = float(os.environ.get("TURN_BUDGET_SECONDS", "25"))
 # The execution ends itself within the turn budget; the read timeout only guards against a hang.
-SFN = aws.client("stepfunctions", read_timeout=TURN_BUDGET_SECONDS + 2, max_attempts=1)
+SFN = aws.client("stepfunctions", read_timeout=TURN_BUDGET_SECONDS + 1, max_attempts=1)
 # Optional server-side memory; "none" (Terraform's value when off) or unset: session attributes.
 _MEMORY_TABLE = os.environ.get("MEMORY_TABLE_NAME", "none")
 MEMORY = (

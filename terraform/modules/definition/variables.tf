@@ -1,15 +1,57 @@
-variable "function_arns" {
-  description = "ARN of each Lambda function by its folder name in functions/; fills the state machine's task ARNs."
-  type        = map(string)
+variable "name_prefix" {
+  description = "Prefix of every name: functions, tables, the state machine."
+  type        = string
+}
+
+variable "partition" {
+  description = "AWS partition of the deployment (aws, aws-us-gov): ARNs, the state machine's service integrations included, carry it."
+  type        = string
+  default     = "aws"
+}
+
+variable "region" {
+  description = "Region of the deployment (in the functions' and the state machine's ARNs)."
+  type        = string
+}
+
+variable "account_id" {
+  description = "Account of the deployment (in the functions' and the state machine's ARNs)."
+  type        = string
 }
 
 variable "settings" {
-  description = "State machine settings that are placeholders in statemachine/agent.asl.json."
+  description = "The agent's settings: the loop limit and the whole turn's time budget, from which every timeout is derived. timeout_overrides replaces derived timeouts by name (the local fault tests shorten them)."
   type = object({
-    max_iterations             = number
-    turn_budget_seconds        = number
-    llm_task_timeout_seconds   = number
-    parse_task_timeout_seconds = number
-    tool_task_timeout_seconds  = number
+    max_iterations      = number
+    turn_budget_seconds = number
+    timeout_overrides   = optional(map(number), {})
   })
+}
+
+variable "model" {
+  description = "What the LLM Lambda calls: backend (sagemaker or bedrock), the endpoint and its payload format, or the Bedrock model."
+  type = object({
+    backend          = string
+    endpoint_name    = optional(string)
+    payload_format   = string
+    bedrock_model_id = optional(string)
+  })
+}
+
+variable "memory" {
+  description = "Conversation memory: the DynamoDB table (null: Lex session attributes) and how long a conversation is kept."
+  type = object({
+    table_name  = optional(string)
+    ttl_seconds = number
+  })
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the functions' metrics."
+  type        = string
+}
+
+variable "log_level" {
+  description = "Log level of the functions."
+  type        = string
 }
