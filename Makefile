@@ -14,7 +14,7 @@ TERRAFORM ?= terraform
 MODEL_ID  ?=
 REGION    ?=
 
-.PHONY: demo test test-slow bench eval cost chat lint format cassettes docs resolve-model deploy destroy schema clean
+.PHONY: demo test test-slow bench eval cost chat lint format cassettes docs resolve-model preflight deploy smoke destroy schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ $(CHECKOV_STAMP):
 
 $(JUMPSTART_STAMP):
 	test -x $(JUMPSTART_VENV)/bin/python || $(PYTHON) -m venv $(JUMPSTART_VENV)
-	$(JUMPSTART_VENV)/bin/python -m pip install --quiet "sagemaker-core==2.27.0"
+	$(JUMPSTART_VENV)/bin/python -m pip install --quiet "sagemaker-core==2.27.0" "python-hcl2>=8,<9"
 	touch $(JUMPSTART_STAMP)
 
 ## ruff (lint and format check) and the whole offline test suite.
@@ -86,18 +86,27 @@ docs: $(STAMP)
 resolve-model: $(JUMPSTART_STAMP)
 	$(JUMPSTART_VENV)/bin/python scripts/resolve_jumpstart_model.py $(if $(MODEL_ID),--model-id $(MODEL_ID)) $(if $(REGION),--region $(REGION))
 
-## Deploy to your AWS account (resolves the model first if it was not resolved yet).
-deploy: $(STAMP)
-	test -f terraform/jumpstart.auto.tfvars.json || $(MAKE) resolve-model
-	$(TERRAFORM) -chdir=terraform init -input=false
-	$(TERRAFORM) -chdir=terraform apply
+## Check credentials, region, the endpoint quota, model access and the Powertools layer before deploying.
+preflight: $(STAMP)
+	$(PY) scripts/preflight.py $(if $(REGION),--region $(REGION))
 
-## Remove everything deploy created, the endpoint included, then check that no endpoint is left
+## Deploy to your AWS account: resolve the model (a new JumpStart endpoint only), preflight, apply.
+deploy: $(STAMP)
+	if $(PY) scripts/deployment.py needs-model $(if $(REGION),--region $(REGION)); then $(MAKE) resolve-model; fi
+	$(PY) scripts/preflight.py $(if $(REGION),--region $(REGION))
+	$(TERRAFORM) -chdir=terraform init -input=false
+	$(TERRAFORM) -chdir=terraform apply $(if $(REGION),-var region=$(REGION))
+
+## After deploy: four scripted turns through Lex on the test and live aliases; names a broken link.
+smoke: $(STAMP)
+	$(PY) scripts/smoke.py
+
+## Remove everything deploy created, the endpoint included, then check that nothing is left
 ## (in the deployment's own region and prefix, saved from its outputs before they are destroyed).
 destroy: $(STAMP)
 	$(TERRAFORM) -chdir=terraform output -json > terraform/.outputs-before-destroy.json || echo '{}' > terraform/.outputs-before-destroy.json
-	$(TERRAFORM) -chdir=terraform destroy
-	$(PY) scripts/check_cleanup.py --outputs terraform/.outputs-before-destroy.json
+	$(TERRAFORM) -chdir=terraform destroy $(if $(REGION),-var region=$(REGION))
+	$(PY) scripts/check_cleanup.py --outputs terraform/.outputs-before-destroy.json $(if $(REGION),--region $(REGION))
 
 ## Re-extract terraform/schema/provider_schema.json after adding a resource type (see the script's docstring).
 schema:

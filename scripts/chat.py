@@ -69,7 +69,7 @@ def _target(args: argparse.Namespace, log_sink: TextIO | None) -> contextlib.Abs
     outputs = terraform_outputs()
     region = args.region or outputs.get("region")
     if args.target == "lex":
-        alias = args.alias_id or outputs.get("bot_alias_id") or "TSTALIASID"
+        alias = args.alias_id or outputs.get("bot_test_alias_id") or "TSTALIASID"
         target: Any = LexTarget(args.bot_id or outputs.get("bot_id", ""), alias, args.locale_id, region)
     else:
         arn = args.state_machine_arn or outputs.get("state_machine_arn", "")

@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """After `terraform destroy`: is anything of the deployment left, above all the costly endpoint?
 
-  check_cleanup.py [--outputs FILE] [--prefix support-agent] [--region us-east-1]
+  check_cleanup.py [--outputs FILE] [--prefix support-agent] [--region eu-west-1]
 
-Lists SageMaker endpoints, endpoint configurations and models, Lambda functions, state machines,
-DynamoDB tables and Lex bots whose names start with the prefix. Exit status 1 while an endpoint is
-left (it bills by the hour), 0 otherwise.
+Lists, with every page of every list, what is named with the deployment's prefix: SageMaker
+endpoints, endpoint configurations and models, the Lex bot's CloudFormation stack, Lex bots, Lambda
+functions, state machines, DynamoDB tables and log groups. Exit status 1 while any endpoint,
+endpoint configuration, model, stack or bot is left (the endpoint bills by the hour; the others
+block a new deployment of the same name), 0 otherwise; 2 when the region is not known.
 
 Region and prefix are those of the deployment: `make destroy` saves `terraform output -json` to
-FILE before destroying; without it they come from the tfvars files Terraform reads in terraform/
-(`make resolve-model REGION=...` writes the region there), then from the variable defaults.
-Flags override all of these.
+FILE before destroying; without it they come from your terraform/terraform.tfvars, then (the prefix
+only) from the variable's default. Flags override all of these.
 """
 
 from __future__ import annotations
@@ -18,17 +19,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from local_runtime import REPO, hcl_value, terraform_defaults
+from deployment import TERRAFORM_DIR, tfvars
+from local_runtime import terraform_defaults
 
-TERRAFORM_DIR = REPO / "terraform"
+# What must be gone for the teardown to count as complete.
+BLOCKING = (
+    "SageMaker endpoints",
+    "SageMaker endpoint configurations",
+    "SageMaker models",
+    "CloudFormation stacks",
+    "Lex bots",
+)
 
 
 def deployment_settings(outputs_file: Path | None, terraform_dir: Path = TERRAFORM_DIR) -> dict[str, Any]:
     """``region`` and ``name_prefix`` of what was deployed, from the most specific source present."""
-    settings = {key: terraform_defaults()[key] for key in ("region", "name_prefix")}
+    settings: dict[str, Any] = {"region": None, "name_prefix": terraform_defaults()["name_prefix"]}
     settings.update({key: value for key, value in tfvars(terraform_dir).items() if key in settings})
     if outputs_file is not None and outputs_file.is_file():
         text = outputs_file.read_text(encoding="utf-8").strip()
@@ -37,52 +47,63 @@ def deployment_settings(outputs_file: Path | None, terraform_dir: Path = TERRAFO
     return settings
 
 
-def tfvars(terraform_dir: Path) -> dict[str, Any]:
-    """Variable values from the files Terraform loads by itself, later files overriding earlier ones."""
-    import hcl2
-
-    files = [terraform_dir / "terraform.tfvars", terraform_dir / "terraform.tfvars.json"]
-    files += sorted(terraform_dir.glob("*.auto.tfvars")) + sorted(terraform_dir.glob("*.auto.tfvars.json"))
-    values: dict[str, Any] = {}
-    for path in sorted((f for f in files if f.is_file()), key=files.index):
-        with path.open(encoding="utf-8") as handle:
-            loaded = json.load(handle) if path.suffix == ".json" else hcl2.load(handle)
-        values.update({key: hcl_value(value) for key, value in loaded.items()})
-    return values
+def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterable[dict[str, Any]]:
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        yield from page.get(key, [])
 
 
 def leftovers(prefix: str, region: str) -> dict[str, list[str]]:
     import boto3
 
-    def named(items: list[dict[str, Any]], key: str) -> list[str]:
+    session = boto3.session.Session(region_name=region)
+
+    def named(items: Iterable[dict[str, Any]], key: str) -> list[str]:
         return sorted(item[key] for item in items if item[key].startswith(prefix))
 
-    sagemaker = boto3.client("sagemaker", region_name=region)
+    sagemaker = session.client("sagemaker")
+    lex = session.client("lexv2-models")
+    stacks = session.client("cloudformation")
+    live_stacks = [
+        stack for stack in _pages(stacks, "list_stacks", "StackSummaries") if stack["StackStatus"] != "DELETE_COMPLETE"
+    ]
     found = {
-        "SageMaker endpoints": named(sagemaker.list_endpoints(NameContains=prefix)["Endpoints"], "EndpointName"),
+        "SageMaker endpoints": named(
+            _pages(sagemaker, "list_endpoints", "Endpoints", NameContains=prefix), "EndpointName"
+        ),
         "SageMaker endpoint configurations": named(
-            sagemaker.list_endpoint_configs(NameContains=prefix)["EndpointConfigs"], "EndpointConfigName"
+            _pages(sagemaker, "list_endpoint_configs", "EndpointConfigs", NameContains=prefix), "EndpointConfigName"
         ),
-        "SageMaker models": named(sagemaker.list_models(NameContains=prefix)["Models"], "ModelName"),
-        "Lambda functions": named(
-            [
-                f
-                for page in boto3.client("lambda", region_name=region).get_paginator("list_functions").paginate()
-                for f in page["Functions"]
-            ],
-            "FunctionName",
-        ),
+        "SageMaker models": named(_pages(sagemaker, "list_models", "Models", NameContains=prefix), "ModelName"),
+        "CloudFormation stacks": named(live_stacks, "StackName"),
+        "Lex bots": named(_lex_bots(lex, prefix), "botName"),
+        "Lambda functions": named(_pages(session.client("lambda"), "list_functions", "Functions"), "FunctionName"),
         "state machines": named(
-            boto3.client("stepfunctions", region_name=region).list_state_machines()["stateMachines"], "name"
+            _pages(session.client("stepfunctions"), "list_state_machines", "stateMachines"), "name"
         ),
         "DynamoDB tables": sorted(
-            name
-            for name in boto3.client("dynamodb", region_name=region).list_tables()["TableNames"]
-            if name.startswith(prefix)
+            name for name in _pages(session.client("dynamodb"), "list_tables", "TableNames") if name.startswith(prefix)
         ),
-        "Lex bots": named(boto3.client("lexv2-models", region_name=region).list_bots()["botSummaries"], "botName"),
+        "log groups": sorted(
+            group["logGroupName"]
+            for group in _pages(session.client("logs"), "describe_log_groups", "logGroups")
+            if any(part.startswith(prefix) for part in group["logGroupName"].split("/"))
+        ),
     }
     return {kind: names for kind, names in found.items() if names}
+
+
+def _lex_bots(client: Any, prefix: str) -> Iterable[dict[str, Any]]:
+    """ListBots has no paginator in botocore: follow nextToken by hand."""
+    request: dict[str, Any] = {
+        "filters": [{"name": "BotName", "values": [prefix], "operator": "CO"}],
+        "maxResults": 100,
+    }
+    while True:
+        page = client.list_bots(**request)
+        yield from page.get("botSummaries", [])
+        if not page.get("nextToken"):
+            return
+        request["nextToken"] = page["nextToken"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,16 +113,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", help="region (default: the deployment's region)")
     args = parser.parse_args(argv)
     deployed = deployment_settings(args.outputs)
-    args.prefix = args.prefix or deployed["name_prefix"]
-    args.region = args.region or deployed["region"]
-    left = leftovers(args.prefix, args.region)
+    prefix = args.prefix or deployed["name_prefix"]
+    region = args.region or deployed["region"]
+    if not region:
+        print("error: which region? give --region (or --outputs, or set region in terraform.tfvars)", file=sys.stderr)
+        return 2
+    left = leftovers(prefix, region)
     if not left:
-        print(f"nothing named {args.prefix}* is left in {args.region}")
+        print(f"nothing named {prefix}* is left in {region}")
         return 0
     for kind, names in left.items():
-        print(f"left in {args.region}: {kind}: {', '.join(names)}")
+        print(f"left in {region}: {kind}: {', '.join(names)}")
+    blocking = [kind for kind in BLOCKING if kind in left]
     if "SageMaker endpoints" in left:
         print("an endpoint is still running and billing by the hour: delete it (aws sagemaker delete-endpoint)")
+    if blocking:
+        print(f"teardown incomplete: {', '.join(blocking)} left; run make destroy again or delete them")
         return 1
     return 0
 

@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Resolve a SageMaker JumpStart model for Terraform: image, artifact, environment, payload format.
 
-  resolve_jumpstart_model.py --model-id huggingface-text2text-flan-ul2-bf16 --region us-east-1
+  resolve_jumpstart_model.py [--model-id huggingface-text2text-flan-ul2-bf16] [--region eu-west-1]
 
-Writes terraform/jumpstart.auto.tfvars.json (Terraform reads it on the next plan or apply) with the
-inference image URI, the model artifact (a compressed tarball or an uncompressed S3 prefix), the
-default container environment, whether the container can run network-isolated, the instance type,
-and the request/response format the LLM Lambda must use (text2text, tgi or messages).
+Writes terraform/jumpstart.auto.tfvars.json (Terraform reads it on the next plan or apply) with facts
+about the model and nothing else: every key is a ``jumpstart_*`` variable (the region and model it
+was resolved for, the inference image URI, the model artifact, the default container environment,
+whether the container can run network-isolated, whether it has a licence, its default instance type
+and the request/response format the LLM Lambda must use). Your own settings (region, instance type,
+payload format) stay yours: Terraform takes them first and the facts only fill in what you left unset.
+
+The model id, region and instance type come from the arguments, else from your
+terraform/terraform.tfvars; the region has no default (the resolver never picks one for you).
 
 It uses the SageMaker Python SDK v3 JumpStart functions (``sagemaker.core``: image_uris.retrieve,
 model_uris.retrieve, environment_variables.retrieve_default, instance_types.retrieve_default), which
@@ -29,6 +34,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 VARIABLES_PATH = REPO / "terraform" / "variables.tf"
+USER_TFVARS = REPO / "terraform" / "terraform.tfvars"
 DEFAULT_OUTPUT = REPO / "terraform" / "jumpstart.auto.tfvars.json"
 
 
@@ -40,6 +46,21 @@ def terraform_default(name: str) -> str:
     if not default:
         raise SystemExit(f"terraform/variables.tf has no string default for {name}")
     return default.group(1)
+
+
+def user_settings(path: Path = USER_TFVARS) -> dict[str, Any]:
+    """What you set in terraform.tfvars (HCL), as plain values."""
+    if not path.is_file():
+        return {}
+    import hcl2
+
+    with path.open(encoding="utf-8") as handle:
+        loaded = hcl2.load(handle)
+    return {key: json.loads(value) if _quoted(value) else value for key, value in loaded.items()}
+
+
+def _quoted(value: Any) -> bool:
+    return isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"'
 
 
 def payload_format(default_payloads: dict[str, Any], image_uri: str) -> str:
@@ -79,16 +100,16 @@ def resolve(model_id: str, region: str, model_version: str = "*", instance_type:
         "eula_url": _eula_url(specs, region),
         "supported_instance_types": list(getattr(specs, "supported_inference_instance_types", None) or []),
         "tfvars": {
-            "region": region,
-            "jumpstart_model_id": model_id,
+            "jumpstart_region": region,
+            "jumpstart_resolved_model_id": model_id,
             "jumpstart_image_uri": image_uri,
             # JumpStart's own rule: a URI ending in "/" is an uncompressed prefix, else a tarball.
             "jumpstart_model_artifact": {"s3_uri": model_uri, "compressed": not model_uri.endswith("/")},
             "jumpstart_environment": {key: str(value) for key, value in sorted(environment.items())},
             "jumpstart_enable_network_isolation": bool(getattr(specs, "inference_enable_network_isolation", False)),
             "jumpstart_eula_required": bool(getattr(specs, "hosting_eula_key", None)),
-            "endpoint_instance_type": instance_type,
-            "llm_payload_format": payload_format(payloads, image_uri),
+            "jumpstart_instance_type": instance_type,
+            "jumpstart_payload_format": payload_format(payloads, image_uri),
         },
     }
 
@@ -101,13 +122,34 @@ def _eula_url(specs: Any, region: str) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model-id", default=terraform_default("jumpstart_model_id"))
-    parser.add_argument("--region", default=terraform_default("region"))
+    parser.add_argument("--model-id", help="default: jumpstart_model_id in terraform.tfvars, else Flan-UL2")
+    parser.add_argument("--region", help="default: region in terraform.tfvars (there is no other default)")
     parser.add_argument("--model-version", default="*", help="a version or * for the newest (default)")
-    parser.add_argument("--instance-type", help="default: the model's default inference instance type")
+    parser.add_argument(
+        "--instance-type",
+        help="default: endpoint_instance_type in terraform.tfvars, else the model's default inference instance type",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the tfvars (JSON)")
+    parser.add_argument("--tfvars", type=Path, default=USER_TFVARS, help="your settings (default: terraform.tfvars)")
     args = parser.parse_args(argv)
     os.environ.setdefault("DISABLE_JUMPSTART_LOGGING", "1")
+    yours = user_settings(args.tfvars)
+    args.model_id = args.model_id or yours.get("jumpstart_model_id") or terraform_default("jumpstart_model_id")
+    args.region = args.region or yours.get("region")
+    args.instance_type = args.instance_type or yours.get("endpoint_instance_type")
+    if not args.region:
+        print(
+            f"error: no region: set region in {args.tfvars} (copy terraform.tfvars.example) or give --region",
+            file=sys.stderr,
+        )
+        return 2
+    configured = yours.get("jumpstart_model_id") or terraform_default("jumpstart_model_id")
+    if args.model_id != configured:
+        print(
+            f"note: Terraform deploys jumpstart_model_id = {configured}: set jumpstart_model_id = "
+            f'"{args.model_id}" in {args.tfvars} to deploy {args.model_id}',
+            file=sys.stderr,
+        )
 
     try:
         resolved = resolve(args.model_id, args.region, args.model_version, args.instance_type)
@@ -142,10 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  image:    {tfvars['jumpstart_image_uri']}")
     print(f"  artifact: {artifact['s3_uri']} ({'tarball' if artifact['compressed'] else 'uncompressed prefix'})")
     print(
-        f"  instance: {tfvars['endpoint_instance_type']} (supported: {', '.join(resolved['supported_instance_types'])})"
+        f"  instance: {tfvars['jumpstart_instance_type']} "
+        f"(supported: {', '.join(resolved['supported_instance_types'])})"
     )
     print(
-        f"  payload:  {tfvars['llm_payload_format']}; network isolation: {tfvars['jumpstart_enable_network_isolation']}"
+        f"  payload:  {tfvars['jumpstart_payload_format']}; "
+        f"network isolation: {tfvars['jumpstart_enable_network_isolation']}"
     )
     print(f"wrote {args.output}")
     return 0
