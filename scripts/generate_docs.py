@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Generated parts of README.md, kept true by a test (``tests/test_docs.py``).
+#!/usr/bin/env python3
+"""Generated parts of README.md and docs/, kept true by a test (``tests/test_docs.py``).
 
-  generate_docs.py --write   rewrite the generated sections in README.md
+  generate_docs.py --write   rewrite the generated sections
   generate_docs.py --check   exit 1 when a generated section is out of date
 
 Sections sit between ``<!-- BEGIN GENERATED: name -->`` and ``<!-- END GENERATED: name -->``.
@@ -148,23 +149,80 @@ def terraform_outputs() -> str:
     return "\n".join(rows)
 
 
-SECTIONS: dict[str, Callable[[], str]] = {
-    "statemachine": lambda: mermaid(load_asl_for_diagram()),
-    "terraform-inputs": terraform_inputs,
-    "terraform-outputs": terraform_outputs,
+def kms_key_policy() -> str:
+    """The key policy a customer managed key needs (terraform/kms.tf's statements, evaluated by
+    Terraform for an example account, region and prefix), as a key policy document."""
+    import tempfile
+
+    from terraform_offline import evaluate_files, locals_blocks
+
+    kms = locals_blocks(REPO / "terraform" / "kms.tf").replace(
+        "kms_key_arn = var.create_kms_key ? aws_kms_key.deployment[0].arn : var.kms_key_arn", "kms_key_arn = null"
+    )
+    stub = 'locals {\n  partition = "aws"\n  account   = "111122223333"\n}\n'
+    with tempfile.TemporaryDirectory() as workdir:
+        statements = evaluate_files(
+            [REPO / "terraform" / "variables.tf"],
+            stub + kms,
+            {"statements": "local.kms_key_policy_statements"},
+            {"region": "us-east-1", "create_kms_key": True},
+            Path(workdir),
+        )["statements"]
+    document = {"Version": "2012-10-17", "Statement": [_key_policy_statement(s) for s in statements]}
+    return "```json\n" + json.dumps(document, indent=2) + "\n```"
+
+
+def _key_policy_statement(statement: dict[str, Any]) -> dict[str, Any]:
+    principals: dict[str, list[str]] = {}
+    for principal in statement["principals"]:
+        principals.setdefault(principal["type"], []).extend(principal["identifiers"])
+    conditions: dict[str, dict[str, Any]] = {}
+    for condition in statement["conditions"]:
+        values = condition["values"]
+        conditions.setdefault(condition["test"], {})[condition["variable"]] = values[0] if len(values) == 1 else values
+    rendered: dict[str, Any] = {
+        "Sid": statement["sid"],
+        "Effect": "Allow",
+        "Principal": {kind: ids[0] if len(ids) == 1 else ids for kind, ids in principals.items()},
+        "Action": statement["actions"][0] if len(statement["actions"]) == 1 else statement["actions"],
+        "Resource": "*",
+    }
+    if conditions:
+        rendered["Condition"] = conditions
+    return rendered
+
+
+DEPLOY = REPO / "docs" / "deploy.md"
+# Per document, its generated sections.
+SECTIONS: dict[Path, dict[str, Callable[[], str]]] = {
+    README: {"statemachine": lambda: mermaid(load_asl_for_diagram())},
+    DEPLOY: {
+        "terraform-inputs": terraform_inputs,
+        "terraform-outputs": terraform_outputs,
+        "kms-key-policy": kms_key_policy,
+    },
 }
 
 
-def render(readme: str, sections: dict[str, Callable[[], str]] = SECTIONS) -> str:
+def render(text: str, sections: dict[str, Callable[[], str]]) -> str:
     for name, build in sections.items():
         pattern = re.compile(
             rf"(<!-- BEGIN GENERATED: {name} -->\n).*?(<!-- END GENERATED: {name} -->)", flags=re.DOTALL
         )
-        if not pattern.search(readme):
-            raise SystemExit(f"README.md has no generated section {name!r}")
+        if not pattern.search(text):
+            raise SystemExit(f"no generated section {name!r}")
         content = build()
-        readme = pattern.sub(lambda match, content=content: f"{match.group(1)}{content}\n{match.group(2)}", readme)
-    return readme
+        text = pattern.sub(lambda match, content=content: f"{match.group(1)}{content}\n{match.group(2)}", text)
+    return text
+
+
+def stale() -> list[Path]:
+    """The documents whose generated sections are out of date."""
+    return [
+        path
+        for path, sections in SECTIONS.items()
+        if render(path.read_text("utf-8"), sections) != path.read_text("utf-8")
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,14 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--write", action="store_true")
     mode.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
-    current = README.read_text(encoding="utf-8")
-    wanted = render(current)
-    if args.write:
-        README.write_text(wanted, encoding="utf-8")
-        return 0
-    if wanted != current:
-        print("README.md generated sections are out of date: run `make docs`", file=sys.stderr)
-        return 1
+    for path, sections in SECTIONS.items():
+        current = path.read_text(encoding="utf-8")
+        wanted = render(current, sections)
+        if args.write and wanted != current:
+            path.write_text(wanted, encoding="utf-8")
+        elif args.check and wanted != current:
+            print(f"{path.relative_to(REPO)}: generated sections are out of date: run `make docs`", file=sys.stderr)
+            return 1
     return 0
 
 
