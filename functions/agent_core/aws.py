@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from agent_core.retries import client_policy
+
 # Error codes that mean "slow down": the caller may retry after a pause.
 THROTTLING_CODES = frozenset(
     {
@@ -30,24 +32,25 @@ def is_throttled(error: Any) -> bool:
 
 def client(
     service: str,
+    policy: str,
     *,
-    connect_timeout: float = 2,
-    read_timeout: float = 10,
-    max_attempts: int = 3,
+    read_timeout: float | None = None,
     region: str | None = None,
     session: Any = None,
 ) -> Any:
-    """A botocore client with explicit timeouts and retries (standard mode, with backoff and jitter).
+    """A botocore client with the timeouts and retries of ``policy`` (``retries.json``: standard mode,
+    with backoff and jitter). ``read_timeout`` is for the policies that take one per call.
 
     ``session``: a botocore session; None is the default credential chain.
     """
     import botocore.session
     from botocore.config import Config
 
+    chosen = client_policy(policy)
     config = Config(
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries={"mode": "standard", "total_max_attempts": max_attempts},
+        connect_timeout=chosen.connect_timeout,
+        read_timeout=read_timeout if read_timeout is not None else chosen.read_timeout or 10,
+        retries={"mode": "standard", "total_max_attempts": chosen.max_attempts},
     )
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     return (session or botocore.session.get_session()).create_client(service, region_name=region, config=config)

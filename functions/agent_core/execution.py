@@ -1,5 +1,5 @@
 """A turn's execution as its callers see it: its name, its input, and what the user is told for its
-response. The same from the fulfilment Lambda and from ``chat.py --target stepfunctions``."""
+response. The same from the fulfilment Lambda and from ``agent chat --target stepfunctions``."""
 
 from __future__ import annotations
 

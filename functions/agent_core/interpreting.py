@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from agent_core import registry
+from agent_core import grounding, registry
 from agent_core.answers import answer
 from agent_core.limits import MAX_ANSWER_CHARS, MAX_OBSERVATION_CHARS, MAX_RECORDS_IN_PROMPT
 from agent_core.text import clean_model_text, clean_user_text, truncate
@@ -24,20 +24,6 @@ _REFUSALS = re.compile(
 )
 # The sentinel alone in any case, or leading in capitals ("MORE: the return"); not "More than one item...".
 _MORE = re.compile(r"^\W*(?:(?i:more)\W*$|MORE\b)")
-_NUMBER = re.compile(r"[0-9]+(?:[.,:/-][0-9]+)*")
-_STATUS_WORDS = frozenset(
-    "shipped delivered cancelled canceled refunded processed processing pending returned approved "
-    "rejected denied received lost delayed damaged".split()
-)
-_MID_SENTENCE_NAME = re.compile(r"(?<=[a-z0-9,;:] )[A-Z][A-Za-z]+")
-_INTERNALS = re.compile(r"arn:aws|traceback|\{\s*\"|errorType|lambda\.|states\.", re.IGNORECASE)
-_COMMON_WORDS = frozenset(
-    "a an the is are was were be been it its this that your you my our we i of for to in on at by from "
-    "with and or but so as has have had will would should can could may might not no yes there here which "
-    "what when where how who order orders return returns item items status shipped ship delivered "
-    "delivery arrive arrives arriving refund refunded processed pending was via sent expected estimated "
-    "total paid".split()
-)
 
 
 @dataclass(frozen=True)
@@ -160,7 +146,7 @@ def interpret(
         return decide("refuse", answer("irrelevant"), "rules")
     if _MORE.match(text):
         return decide("continue", "", "rules")
-    if is_grounded(text, [o.text for o in observations] + [question]):
+    if grounding.is_grounded(text, [o.text for o in observations] + [question]):
         return decide("answer", text, "model")
     return decide("answer", findings(observations), "tools")
 
@@ -177,41 +163,3 @@ def and_ask(text: str, question: str | None) -> str:
 def already_called(raw: Any) -> list[tuple[str, str]]:
     """(tool, id) of every lookup made earlier in this turn."""
     return [(o.tool, o.id) for o in read_observations(raw)]
-
-
-def is_grounded(text: str, sources: Sequence[str]) -> bool:
-    """The answer speaks about the records and adds no fact of its own that can be checked by words.
-
-    Refused: empty, repetitive or runaway text; leaked internals (ARNs, JSON, stack traces); text
-    that shares little with the records (another language, another subject); any number, amount or
-    date the records and the question do not have; a status (shipped, cancelled, refunded...) or a
-    mid-sentence name (a carrier, a product) they do not have. Not caught: a fact the records have,
-    negated or attached to the wrong record ("has not shipped" of a shipped order).
-    """
-    if not text or _INTERNALS.search(text):
-        return False
-    words = [word.strip(".") for word in re.findall(r"[a-z0-9$.]+", text.lower())]
-    words = [word for word in words if len(word) >= 2]
-    if not words:
-        return False
-    known = {word.strip(".") for source in sources for word in re.findall(r"[a-z0-9$.]+", source.lower())}
-    if not _numbers_are_known(text, sources):
-        return False
-    if any(word in _STATUS_WORDS and word not in known for word in words):
-        return False  # a status the records do not give
-    if any(name.lower() not in known for name in _MID_SENTENCE_NAME.findall(text)):
-        return False  # a carrier, product or place the records do not name
-    if len(words) >= 12 and len(set(words)) / len(words) < 0.4:
-        return False  # degenerate repetition
-    hits = sum(1 for word in words if word in known)
-    usual = sum(1 for word in words if word in known or word in _COMMON_WORDS)
-    return hits >= 1 and usual / len(words) >= 0.6
-
-
-def _numbers_are_known(text: str, sources: Sequence[str]) -> bool:
-    """Every number in ``text`` (an id, amount, quantity or date) is one the sources have, whole or as
-    a part ("2026" of "2026-10-30"; "5" of "05")."""
-    known = {token for source in sources for token in _NUMBER.findall(source)}
-    runs = {run for source in sources for run in re.findall(r"[0-9]+", source)}
-    known |= runs | {run.lstrip("0") or "0" for run in runs if len(run) <= 2}
-    return all(token in known for token in _NUMBER.findall(text))

@@ -19,7 +19,7 @@ class MemoryTable:
     def __init__(self, table_name: str, ttl_seconds: int) -> None:
         self.table_name = table_name
         self.ttl_seconds = ttl_seconds
-        self._client = client("dynamodb", read_timeout=2, max_attempts=2)
+        self._client = client("dynamodb", "memory_store")
 
     def load(self, session_id: str) -> list[memory.Turn]:
         item = self._client.get_item(TableName=self.table_name, Key={"session_id": {"S": session_id}}).get("Item")

@@ -2,17 +2,23 @@
 
 User text and tool observations are never logged at INFO: log ids, sizes and decisions; full text
 only at DEBUG (``POWERTOOLS_LOG_LEVEL=DEBUG``).
+
+Metrics are CloudWatch embedded metric format (EMF) documents written to standard output, as Lambda
+expects. ``Metrics.stream`` can name another stream: the developer harness gives each function it
+runs its own, so nothing process-wide is redirected.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TextIO
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.metrics import EphemeralMetrics as Metrics
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 __all__ = ["Logger", "MetricUnit", "Metrics", "bind_correlation", "count_by", "powertools"]
@@ -20,10 +26,27 @@ __all__ = ["Logger", "MetricUnit", "Metrics", "bind_correlation", "count_by", "p
 DEFAULT_NAMESPACE = "SupportAgent"
 
 
+class Metrics(EphemeralMetrics):
+    """Powertools' EMF metrics (its own metric set per instance), written to ``stream`` (None: stdout)."""
+
+    stream: TextIO | None = None
+
+    def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
+        if not self.metric_set:
+            if raise_on_empty_metrics:
+                super().flush_metrics(raise_on_empty_metrics=True)  # Powertools raises its own error
+            return
+        if not is_metrics_disabled():
+            self.write(self.serialize_metric_set())
+        self.clear_metrics()
+
+    def write(self, document: Mapping[str, Any]) -> None:
+        stream = self.stream if self.stream is not None else sys.stdout
+        stream.write(json.dumps(document, separators=(",", ":")) + "\n")
+
+
 def powertools(service: str) -> tuple[Logger, Metrics]:
-    """A Logger and a Metrics for one function. EphemeralMetrics keeps its own metric set: in Lambda
-    that is the same as Metrics (one function per process); run locally, where every function
-    shares one process, it keeps each function's metrics apart."""
+    """A Logger and a Metrics for one function."""
     logger = Logger(service=service)
     metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", DEFAULT_NAMESPACE), service=service)
     return logger, metrics
@@ -43,9 +66,11 @@ def bind_correlation(logger: Logger, event: Mapping[str, Any]) -> None:
 
 def count_by(metrics: Metrics, name: str, dimension: str, value: str) -> None:
     """Count one event under its own dimension (e.g. ToolSelected by tool) without adding that
-    dimension to the invocation's other metrics."""
-    if is_metrics_disabled():  # single_metric does not check POWERTOOLS_METRICS_DISABLED itself
-        return
-    with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
-        metric.add_dimension(name="service", value=str(metrics.service))
-        metric.add_dimension(name=dimension, value=value[:100])
+    dimension to the invocation's other metrics: a document of its own, like Powertools' single_metric."""
+    single = Metrics(namespace=metrics.namespace, service=metrics.service)
+    single.stream = metrics.stream
+    single.add_dimension(name=dimension, value=value[:100])
+    single.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        single.flush_metrics()

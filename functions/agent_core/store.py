@@ -8,12 +8,10 @@ from typing import Any
 from agent_core import aws
 
 TRANSIENT_CODES = aws.THROTTLING_CODES | {"InternalServerError"}
-# A GetItem takes milliseconds. Worst case, every attempt connecting and reading to its timeout, with
-# the standard mode's backoff (up to 1 s before the second attempt): 2 x (0.5 + 1) + 1 = 4 s, inside
-# the tool task's default 5 s, so the state machine's own retry (StoreUnavailable) can still happen.
-CONNECT_TIMEOUT_SECONDS = 0.5
-READ_TIMEOUT_SECONDS = 1.0
-ATTEMPTS = 2
+# A GetItem takes milliseconds. Its client policy (retries.json, "record_store") bounds the worst case,
+# every attempt connecting and reading to its timeout with the standard mode's backoff between them,
+# inside the tool Lambda's timeout, so the state machine's own retry (StoreUnavailable) can still happen.
+CLIENT_POLICY = "record_store"
 
 
 class StoreUnavailable(Exception):
@@ -28,12 +26,7 @@ class RecordTable:
     def __init__(self, table_name: str, key: str) -> None:
         self.table_name = table_name
         self.key = key
-        self._client = aws.client(
-            "dynamodb",
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            read_timeout=READ_TIMEOUT_SECONDS,
-            max_attempts=ATTEMPTS,
-        )
+        self._client = aws.client("dynamodb", CLIENT_POLICY)
 
     def get(self, key_value: str) -> dict[str, Any] | None:
         from botocore.exceptions import BotoCoreError, ClientError

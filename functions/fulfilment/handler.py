@@ -22,13 +22,15 @@ from agent_core.execution import TurnResult, execution_input, execution_name, re
 from agent_core.lex import close, parse_event
 from agent_core.memory_store import MemoryTable
 from agent_core.observability import MetricUnit, count_by, powertools
+from agent_core.retries import client_policy
 from agent_core.text import clean_user_text
 
 logger, metrics = powertools("fulfilment")
 STATE_MACHINE_ARN = os.environ["STATE_MACHINE_ARN"]
 TURN_BUDGET_SECONDS = float(os.environ.get("TURN_BUDGET_SECONDS", "25"))
 # The execution ends itself within the turn budget; the read timeout only guards against a hang.
-SFN = aws.client("stepfunctions", read_timeout=TURN_BUDGET_SECONDS + 1, max_attempts=1)
+SFN = aws.client("stepfunctions", "state_machine", read_timeout=TURN_BUDGET_SECONDS + 1)
+THROTTLED_RETRY_WITHIN_SECONDS = client_policy("state_machine").throttled_retry_within_seconds or 0
 # Optional server-side memory; "none" (Terraform's value when off) or unset: session attributes.
 _MEMORY_TABLE = os.environ.get("MEMORY_TABLE_NAME", "none")
 MEMORY = (
@@ -139,14 +141,14 @@ def run_turn(question: str, history: list[memory.Turn], session_id: str) -> Turn
 
 
 def _start(name: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """StartSyncExecution; a throttled request is retried once, only if it failed fast."""
+    """StartSyncExecution; a throttled request is retried once, only if it failed fast (retries.json)."""
     from botocore.exceptions import ClientError
 
     attempt_started = time.monotonic()
     try:
         return SFN.start_sync_execution(stateMachineArn=STATE_MACHINE_ARN, name=name, input=json.dumps(payload))
     except ClientError as error:
-        if not aws.is_throttled(error) or time.monotonic() - attempt_started > 1:
+        if not aws.is_throttled(error) or time.monotonic() - attempt_started > THROTTLED_RETRY_WITHIN_SECONDS:
             raise
     time.sleep(0.2)
     return SFN.start_sync_execution(stateMachineArn=STATE_MACHINE_ARN, name=f"{name}-r", input=json.dumps(payload))

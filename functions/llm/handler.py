@@ -14,7 +14,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agent_core import interpreting, memory, planning
-from agent_core.model import Backend, ModelError, ModelSettings, backend_from_settings, generate
+from agent_core.backends import Backend
+from agent_core.model import ModelSettings, backend_from_settings, generate
+from agent_core.model_errors import ModelError
 from agent_core.observability import MetricUnit, bind_correlation, count_by, powertools
 from agent_core.prompts import PromptError, prompt
 

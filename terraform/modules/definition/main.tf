@@ -1,7 +1,7 @@
 # What to deploy, computed from the repository's files: the tool registry, the functions (their
 # names, the files each one's package holds, their environment and timeouts), the tables with the
 # sample data as DynamoDB items, and the state machine definition. No provider and no resource: the
-# root module deploys it, and the local runtime (scripts/local_runtime.py) evaluates it with real
+# root module deploys it, and the developer harness (harness/manifest.py) evaluates it with real
 # Terraform, offline, and runs exactly that on moto.
 
 locals {
@@ -11,38 +11,33 @@ locals {
   tools = jsondecode(file("${local.functions}/agent_core/tools.json")).tools
 
   # The functions every deployment has; each tool in the registry adds one more.
-  core_functions = {
-    fulfilment = { assets = [] }
-    llm        = { assets = ["prompts"] }
-    parse      = { assets = [] }
-  }
-  function_assets = merge(local.core_functions, { for tool in local.tools : tool.function => { assets = [] } })
+  core_functions   = ["fulfilment", "llm", "parse"]
+  function_folders = distinct(concat(local.core_functions, [for tool in local.tools : tool.function]))
 
-  # Test files, fixtures and caches stay out of the packages.
-  shared_files = {
-    for path in fileset("${local.functions}/agent_core", "**/*.{py,json}") :
-    "agent_core/${path}" => "${local.functions}/agent_core/${path}"
-    if !startswith(basename(path), "test_") && !strcontains(path, "__pycache__")
-  }
+  # Each zip holds its handler folder's code (no tests, events or caches) and, of agent_core, only what
+  # its handler imports: functions/packages.json, generated from the code (make packages; a test
+  # keeps it true). Tool functions without an entry of their own share tool_functions.
+  package_plan = jsondecode(file("${local.functions}/packages.json"))
+  shared_plan  = { for name in local.function_folders : name => lookup(local.package_plan.functions, name, local.package_plan.tool_functions) }
   asset_files = {
     prompts = { for path in fileset("${local.repository}/prompts", "*.{txt,json}") : "prompts/${path}" => "${local.repository}/prompts/${path}" }
   }
 
   packages = {
-    for name, function in local.function_assets : name => merge(
+    for name in local.function_folders : name => merge(
       {
         for path in fileset("${local.functions}/${name}", "**/*.py") :
         "${name}/${path}" => "${local.functions}/${name}/${path}"
         if !startswith(basename(path), "test_") && basename(path) != "conftest.py" && !strcontains(path, "__pycache__")
       },
-      local.shared_files,
-      merge([for asset in function.assets : local.asset_files[asset]]...),
+      { for path in local.shared_plan[name].files : path => "${local.functions}/${path}" },
+      merge([for asset in local.shared_plan[name].assets : local.asset_files[asset]]...),
     )
   }
 
   # Deployed names, and ARNs built from them, so the functions, the state machine and the policies
   # that name them can be created in any order without a dependency cycle.
-  function_names     = { for name in keys(local.function_assets) : name => "${var.name_prefix}-${replace(name, "_", "-")}" }
+  function_names     = { for name in local.function_folders : name => "${var.name_prefix}-${replace(name, "_", "-")}" }
   function_arns      = { for name, function_name in local.function_names : name => "arn:${var.partition}:lambda:${var.region}:${var.account_id}:function:${function_name}" }
   state_machine_name = "${var.name_prefix}-turn"
   state_machine_arn  = "arn:${var.partition}:states:${var.region}:${var.account_id}:stateMachine:${local.state_machine_name}"
@@ -81,7 +76,7 @@ locals {
     llm_task_seconds          = local.model_call_seconds + 2
     parse_lambda_seconds      = 4
     parse_task_seconds        = 5
-    tool_lambda_seconds       = 5 # above the record store client's worst case (agent_core/store.py: 4 s)
+    tool_lambda_seconds       = 5 # above the record store client's worst case (retries.json: 4 s)
     tool_task_seconds         = 6
     fulfilment_lambda_seconds = var.settings.turn_budget_seconds + 2
   }, var.settings.timeout_overrides)
@@ -120,9 +115,14 @@ locals {
     },
     { for tool in local.tools : tool.function => { TABLE_NAME = local.tables[tool.table].name } },
   )
-  environment = { for name in keys(local.function_assets) : name => merge(local.common_environment, local.own_environment[name]) }
+  environment = { for name in local.function_folders : name => merge(local.common_environment, local.own_environment[name]) }
 
   answers = jsondecode(file("${local.functions}/agent_core/answers.json"))
+  # Every Task's Retry rules and the errors its Catch answers as a delay, from the one retry policy.
+  retry_policy = jsondecode(file("${local.functions}/agent_core/retries.json"))
+  task_retries = {
+    for state, rules in local.retry_policy.task_states : state => [for rule in rules : local.retry_policy.task_retries[rule]]
+  }
   # Values placed between the quotes of a JSON string in the ASL must be JSON-escaped.
   json_string = { for key in ["error", "too_slow"] : key => trimsuffix(trimprefix(jsonencode(local.answers[key]), "\""), "\"") }
 
@@ -137,5 +137,7 @@ locals {
     tool_task_timeout_seconds  = local.timeouts.tool_task_seconds
     answer_error               = local.json_string.error
     answer_too_slow            = local.json_string.too_slow
+    retries                    = local.task_retries
+    delay_errors               = local.retry_policy.delay_errors
   }
 }

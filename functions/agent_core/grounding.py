@@ -1,0 +1,89 @@
+"""Is a model's answer grounded in the records? A few independent checks, each small.
+
+An answer passes when it speaks about the records and adds no fact of its own that can be checked by
+words. Refused: empty, repetitive or runaway text; leaked internals (ARNs, JSON, stack traces); text
+that shares little with the records (another language, another subject); any number, amount or
+date the records and the question do not have; a status (shipped, cancelled, refunded...) or a
+mid-sentence name (a carrier, a product) they do not have. Not caught: a fact the records have,
+negated or attached to the wrong record ("has not shipped" of a shipped order).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_WORD = re.compile(r"[a-z0-9$.]+")
+_NUMBER = re.compile(r"[0-9]+(?:[.,:/-][0-9]+)*")
+_DIGIT_RUN = re.compile(r"[0-9]+")
+_STATUS_WORDS = frozenset(
+    "shipped delivered cancelled canceled refunded processed processing pending returned approved "
+    "rejected denied received lost delayed damaged".split()
+)
+_MID_SENTENCE_NAME = re.compile(r"(?<=[a-z0-9,;:] )[A-Z][A-Za-z]+")
+_INTERNALS = re.compile(r"arn:aws|traceback|\{\s*\"|errorType|lambda\.|states\.", re.IGNORECASE)
+_COMMON_WORDS = frozenset(
+    "a an the is are was were be been it its this that your you my our we i of for to in on at by from "
+    "with and or but so as has have had will would should can could may might not no yes there here which "
+    "what when where how who order orders return returns item items status shipped ship delivered "
+    "delivery arrive arrives arriving refund refunded processed pending was via sent expected estimated "
+    "total paid".split()
+)
+MIN_USUAL_SHARE = 0.6  # of the answer's words, known from the sources or common
+MIN_DISTINCT_SHARE = 0.4  # of a long answer's words, distinct
+
+
+def is_grounded(text: str, sources: Sequence[str]) -> bool:
+    if not text or leaks_internals(text):
+        return False
+    words = words_of(text)
+    if not words:
+        return False
+    known = {word for source in sources for word in words_of(source)}
+    return (
+        numbers_are_known(text, sources)
+        and statuses_are_known(words, known)
+        and names_are_known(text, known)
+        and not is_repetitive(words)
+        and is_mostly_known(words, known)
+    )
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words of two characters or more; dots at their ends dropped ("2026." -> "2026")."""
+    words = (word.strip(".") for word in _WORD.findall(text.lower()))
+    return [word for word in words if len(word) >= 2]
+
+
+def leaks_internals(text: str) -> bool:
+    return bool(_INTERNALS.search(text))
+
+
+def numbers_are_known(text: str, sources: Sequence[str]) -> bool:
+    """Every number in ``text`` (an id, amount, quantity or date) is one the sources have, whole or as
+    a part ("2026" of "2026-10-30"; "5" of "05")."""
+    known = {token for source in sources for token in _NUMBER.findall(source)}
+    runs = {run for source in sources for run in _DIGIT_RUN.findall(source)}
+    known |= runs | {run.lstrip("0") or "0" for run in runs if len(run) <= 2}
+    return all(token in known for token in _NUMBER.findall(text))
+
+
+def statuses_are_known(words: Sequence[str], known: set[str]) -> bool:
+    """No status (shipped, cancelled...) that the records do not give."""
+    return all(word not in _STATUS_WORDS or word in known for word in words)
+
+
+def names_are_known(text: str, known: set[str]) -> bool:
+    """No mid-sentence name (a carrier, product or place) that the records do not name."""
+    return all(name.lower() in known for name in _MID_SENTENCE_NAME.findall(text))
+
+
+def is_repetitive(words: Sequence[str]) -> bool:
+    return len(words) >= 12 and len(set(words)) / len(words) < MIN_DISTINCT_SHARE
+
+
+def is_mostly_known(words: Sequence[str], known: set[str]) -> bool:
+    """At least one word from the sources, and most words either from them or common."""
+    hits = sum(1 for word in words if word in known)
+    usual = sum(1 for word in words if word in known or word in _COMMON_WORDS)
+    return hits >= 1 and usual / len(words) >= MIN_USUAL_SHARE
