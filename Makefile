@@ -1,114 +1,142 @@
 # The two commands that matter: `make demo` (run the agent locally) and `make test` (the whole suite).
+# `make help` lists the others. Everything a command writes that is not source goes to .local/ (ignored).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+AGENT  := $(VENV)/bin/agent
 STAMP  := $(VENV)/.installed
-# checkov pins old boto3 and packaging versions: it gets a virtualenv of its own.
-CHECKOV_VENV  := .venv-checkov
-CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
-# The SageMaker SDK's JumpStart functions (sagemaker-core, ~450 MB with pandas and scipy) resolve
-# the model; they too get a virtualenv of their own, used only by resolve_jumpstart_model.py.
-JUMPSTART_VENV  := .venv-jumpstart
-JUMPSTART_STAMP := $(JUMPSTART_VENV)/.installed
+RUNS   := .local/runs
+# Tools with dependencies of their own get virtualenvs of their own, kept in .local/venvs:
+# checkov pins old boto3 and packaging versions; the JumpStart resolver needs the SageMaker SDK
+# (sagemaker-core, ~450 MB with pandas and scipy); the schema extractor reads CDKTF provider packages.
+CHECKOV_VENV    := .local/venvs/checkov
+JUMPSTART_VENV  := .local/venvs/jumpstart
+SCHEMA_VENV     := .local/venvs/schema
 TERRAFORM ?= terraform
 MODEL_ID  ?=
 REGION    ?=
+LLM       ?= offline
+EVAL_SETS := data/eval/original_cases.jsonl data/eval/conversations.jsonl data/eval/routing_dev.jsonl
 
-.PHONY: demo test test-slow bench eval cost chat lint format cassettes docs resolve-model preflight deploy smoke destroy schema clean
+.DEFAULT_GOAL := help
+.PHONY: help demo test test-slow chat eval eval-docs bench bench-docs cost docs packages cassettes lint format \
+        schema resolve-model preflight deploy smoke destroy clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet ".[dev]"
-	touch $(STAMP)
-
-## Run the original write-up's six questions through the local agent, showing answers and state paths.
+## Run the original write-up's six questions through the local agent: answers and state paths.
 demo: $(STAMP)
-	$(PY) scripts/chat.py --conversations data/eval/original_cases.jsonl
+	$(AGENT) chat --conversations data/eval/original_cases.jsonl
 
-$(CHECKOV_STAMP):
-	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov>=3.2,<4"
-	touch $(CHECKOV_STAMP)
-
-$(JUMPSTART_STAMP):
-	test -x $(JUMPSTART_VENV)/bin/python || $(PYTHON) -m venv $(JUMPSTART_VENV)
-	$(JUMPSTART_VENV)/bin/python -m pip install --quiet "sagemaker-core==2.27.0" "python-hcl2>=8,<9"
-	touch $(JUMPSTART_STAMP)
-
-## ruff (lint and format check) and the whole offline test suite.
-test: $(STAMP) $(CHECKOV_STAMP) $(JUMPSTART_STAMP)
+## ruff, import contracts and the whole offline test suite (parallel).
+test: $(STAMP) $(CHECKOV_VENV)/.installed $(JUMPSTART_VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+	$(VENV)/bin/lint-imports
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov JUMPSTART_PYTHON=$(JUMPSTART_VENV)/bin/python $(VENV)/bin/pytest -q -n 2 --dist loadfile
 
-## The slow profile: 10,000 property-based examples per property instead of 1,000.
-test-slow: $(STAMP) $(CHECKOV_STAMP) $(JUMPSTART_STAMP)
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile --slow
+## The slow profile: 10,000 property-based examples per property, the full evaluation.
+test-slow: $(STAMP) $(CHECKOV_VENV)/.installed $(JUMPSTART_VENV)/.installed
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov JUMPSTART_PYTHON=$(JUMPSTART_VENV)/bin/python $(VENV)/bin/pytest -q -n 2 --dist loadfile --slow
 
-## Performance figures (docs/performance.md): LLM calls, prompt sizes, cold starts, wall times.
-bench: $(STAMP)
-	$(PY) scripts/bench.py --suite --write docs/performance.md
-
-## The full evaluation on every data set, offline stand-in (LLM=replay:... or sagemaker:... to change).
-LLM ?= offline
-eval: $(STAMP)
-	$(PY) scripts/evaluate.py data/eval/original_cases.jsonl data/eval/conversations.jsonl data/eval/routing_dev.jsonl --llm $(LLM) --json-out docs/evaluation-$(subst :,-,$(notdir $(LLM))).json
-
-## The cost model (docs/cost.md).
-cost: $(STAMP)
-	$(PY) scripts/cost_model.py --write
-
-## An interactive chat with the local agent.
+## An interactive chat with the local agent (agent chat --help for more).
 chat: $(STAMP)
-	$(PY) scripts/chat.py
+	$(AGENT) chat
 
-lint: $(STAMP)
-	$(VENV)/bin/ruff check .
+## The full evaluation on every data set (LLM=replay:FILE or sagemaker:ENDPOINT to change), into .local/runs/.
+eval: $(STAMP)
+	$(AGENT) eval $(EVAL_SETS) --llm $(LLM) --json-out $(RUNS)/evaluation-$(subst :,-,$(notdir $(LLM))).json
 
-format: $(STAMP)
-	$(VENV)/bin/ruff format .
-	$(VENV)/bin/ruff check --fix .
-	$(PY) scripts/terraform_fmt.py
+## The full offline evaluation, written to docs/evaluation-offline.json (commit it).
+eval-docs: $(STAMP)
+	$(AGENT) eval $(EVAL_SETS) --llm offline --json-out docs/evaluation-offline.json
+
+## Performance figures (LLM calls, prompt sizes, cold starts, packages, wall times), into .local/runs/.
+bench: $(STAMP)
+	$(AGENT) bench --suite --write $(RUNS)/performance.md --json-out $(RUNS)/bench.json
+
+## The same, written to docs/performance.md (commit it).
+bench-docs: $(STAMP)
+	$(AGENT) bench --suite --write docs/performance.md
+
+## The cost model, written to docs/cost.md.
+cost: $(STAMP)
+	$(AGENT) cost --write
+
+## Regenerate the generated parts of README.md and docs/ (state machine diagram, inputs, retries...).
+docs: $(STAMP)
+	$(AGENT) docs --write
+
+## Regenerate functions/packages.json: what each Lambda zip holds, from the handlers' imports.
+packages: $(STAMP)
+	$(AGENT) packages --write
 
 ## Re-record the Flan-style replay cassette after editing a prompt.
 cassettes: $(STAMP)
 	$(PY) tests/fixtures/build_flan_cassette.py
 
-clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(JUMPSTART_VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
-## Regenerate the generated parts of README.md (the state machine diagram).
-docs: $(STAMP)
-	$(PY) scripts/generate_docs.py --write
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+	$(AGENT) fmt
+
+## Re-extract terraform/schema/provider_schema.json after using a new resource type.
+schema: $(STAMP) $(SCHEMA_VENV)/.installed
+	$(AGENT) schema --site-packages $$($(SCHEMA_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') --from-terraform terraform
 
 ## Resolve the JumpStart model (needs AWS credentials): make resolve-model [MODEL_ID=...] [REGION=...]
-resolve-model: $(JUMPSTART_STAMP)
-	$(JUMPSTART_VENV)/bin/python scripts/resolve_jumpstart_model.py $(if $(MODEL_ID),--model-id $(MODEL_ID)) $(if $(REGION),--region $(REGION))
+resolve-model: $(JUMPSTART_VENV)/.installed
+	PYTHONPATH=$(CURDIR) $(JUMPSTART_VENV)/bin/python -m harness.jumpstart $(if $(MODEL_ID),--model-id $(MODEL_ID)) $(if $(REGION),--region $(REGION))
 
 ## Check credentials, region, the endpoint quota, model access and the Powertools layer before deploying.
 preflight: $(STAMP)
-	$(PY) scripts/preflight.py $(if $(REGION),--region $(REGION))
+	$(AGENT) preflight $(if $(REGION),--region $(REGION))
 
 ## Deploy to your AWS account: resolve the model (a new JumpStart endpoint only), preflight, apply.
 deploy: $(STAMP)
-	if $(PY) scripts/deployment.py needs-model $(if $(REGION),--region $(REGION)); then $(MAKE) resolve-model; fi
-	$(PY) scripts/preflight.py $(if $(REGION),--region $(REGION))
+	if $(AGENT) needs-model $(if $(REGION),--region $(REGION)); then $(MAKE) resolve-model; fi
+	$(AGENT) preflight $(if $(REGION),--region $(REGION))
 	$(TERRAFORM) -chdir=terraform init -input=false
 	$(TERRAFORM) -chdir=terraform apply $(if $(REGION),-var region=$(REGION))
 
 ## After deploy: four scripted turns through Lex on the test and live aliases; names a broken link.
 smoke: $(STAMP)
-	$(PY) scripts/smoke.py
+	$(AGENT) smoke
 
 ## Remove everything deploy created, the endpoint included, then check that nothing is left
 ## (in the deployment's own region and prefix, saved from its outputs before they are destroyed).
 destroy: $(STAMP)
 	$(TERRAFORM) -chdir=terraform output -json > terraform/.outputs-before-destroy.json || echo '{}' > terraform/.outputs-before-destroy.json
 	$(TERRAFORM) -chdir=terraform destroy $(if $(REGION),-var region=$(REGION))
-	$(PY) scripts/check_cleanup.py --outputs terraform/.outputs-before-destroy.json $(if $(REGION),--region $(REGION))
+	$(AGENT) cleanup --outputs terraform/.outputs-before-destroy.json $(if $(REGION),--region $(REGION))
 
-## Re-extract terraform/schema/provider_schema.json after adding a resource type (see the script's docstring).
-schema:
-	test -x /tmp/cdk/bin/python || ($(PYTHON) -m venv /tmp/cdk && /tmp/cdk/bin/pip install --quiet cdktf-cdktf-provider-aws==21.22.1 cdktf-cdktf-provider-archive==11.0.1 cfn-lint)
-	/tmp/cdk/bin/python scripts/extract_provider_schema.py --from-terraform terraform
+## Remove the virtualenvs, caches and run results (everything in .local/).
+clean:
+	rm -rf $(VENV) .local .pytest_cache .ruff_cache .hypothesis build *.egg-info
+
+## This list.
+help:
+	@awk '/^## /{text = (text ? text " " : "") substr($$0, 4); next} /^[a-z-]+:/{if (text) printf "  make %-14s %s\n", substr($$1, 1, length($$1) - 1), text; text = ""; next} {text = ""}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+$(CHECKOV_VENV)/.installed:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov>=3.2,<4"
+	touch $@
+
+$(JUMPSTART_VENV)/.installed:
+	test -x $(JUMPSTART_VENV)/bin/python || $(PYTHON) -m venv $(JUMPSTART_VENV)
+	$(JUMPSTART_VENV)/bin/python -m pip install --quiet "sagemaker-core==2.27.0" "python-hcl2>=8,<9"
+	touch $@
+
+$(SCHEMA_VENV)/.installed:
+	test -x $(SCHEMA_VENV)/bin/python || $(PYTHON) -m venv $(SCHEMA_VENV)
+	$(SCHEMA_VENV)/bin/python -m pip install --quiet "cdktf-cdktf-provider-aws==21.22.1" "cdktf-cdktf-provider-archive==11.0.1"
+	touch $@

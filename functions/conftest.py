@@ -13,7 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_runtime import REGION, LambdaContext, create_sample_tables, load_handler
+from harness.bootstrap import create_tables
+from harness.lambdas import LambdaContext, load_handler
+from harness.manifest import REGION, local_manifest
 
 BASE_ENV = {
     "AWS_REGION": REGION,
@@ -45,7 +47,7 @@ def sample_tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     for key, value in BASE_ENV.items():
         monkeypatch.setenv(key, value)
     with mock_aws():
-        yield create_sample_tables(boto3.client("dynamodb", region_name=REGION))
+        yield create_tables(boto3.client("dynamodb", region_name=REGION), local_manifest())
 
 
 @pytest.fixture

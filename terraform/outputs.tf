@@ -14,7 +14,7 @@ output "region" {
 }
 
 output "name_prefix" {
-  description = "Prefix of every resource name (scripts/check_cleanup.py looks for it after a destroy)."
+  description = "Prefix of every resource name (make destroy's cleanup check looks for it)."
   value       = var.name_prefix
 }
 

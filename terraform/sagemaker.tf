@@ -24,7 +24,7 @@ locals {
   # A licence (EULA) can only be accepted on model_data_source, so an accepted model always uses it
   # (a tarball as a gzip-compressed S3 object).
   artifact_as_source = var.jumpstart_model_artifact != null && (!try(var.jumpstart_model_artifact.compressed, true) || var.jumpstart_accept_eula)
-  # A licence-gated model cannot be created until its licence is accepted (resolve_jumpstart_model.py says so).
+  # A licence-gated model cannot be created until its licence is accepted (make resolve-model says so).
   eula_accepted_where_required = !var.jumpstart_eula_required || var.jumpstart_accept_eula
 
   # Instance types with local NVMe storage encrypt it in hardware and refuse a KMS key for it.

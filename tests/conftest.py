@@ -14,7 +14,7 @@ class AgentPool:
         self._agent = None
 
     def get(self, llm="offline", **options):
-        from local_runtime import LocalAgent
+        from harness.runtime import LocalAgent
 
         key = (str(llm), tuple(sorted(options.items())))
         if key != self._key:

@@ -17,8 +17,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from agent_core import answers, offline_model
-from agent_core.model import PAYLOAD_FORMATS, SageMakerBackend
+from agent_core import answers
+from agent_core.backends import SageMakerBackend
+from agent_core.payloads import PAYLOAD_FORMATS
+from harness import offline_model
 
 
 @dataclass

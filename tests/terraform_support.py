@@ -12,8 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from harness.terraform import evaluate_module, terraform_command  # noqa: F401  (re-exported for the tests)
 from support import REPO
-from terraform_offline import evaluate_module, terraform_command  # noqa: F401  (re-exported for the tests)
 
 TERRAFORM_DIR = REPO / "terraform"
 DEFINITION_MODULE = TERRAFORM_DIR / "modules" / "definition"

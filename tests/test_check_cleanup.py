@@ -1,4 +1,4 @@
-"""scripts/check_cleanup.py finds what `terraform destroy` left, and fails while an endpoint is left."""
+"""agent cleanup (harness/cleanup.py) finds what `terraform destroy` left, and fails while an endpoint is left."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-import check_cleanup
+from harness import cleanup as check_cleanup
 
 
 @pytest.fixture
@@ -177,4 +177,4 @@ def test_make_destroy_saves_the_outputs_before_destroying_and_checks_with_them()
     lines = [line.strip() for line in recipe.split("\n\n")[0].splitlines()[1:]]
     assert "output -json > terraform/.outputs-before-destroy.json" in lines[0]
     assert "-chdir=terraform destroy" in lines[1]
-    assert "check_cleanup.py --outputs terraform/.outputs-before-destroy.json" in lines[2]
+    assert "cleanup --outputs terraform/.outputs-before-destroy.json" in lines[2]

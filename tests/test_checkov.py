@@ -10,11 +10,11 @@ from pathlib import Path
 
 from support import REPO
 
-CHECKOV = Path(os.environ.get("CHECKOV", REPO / ".venv-checkov" / "bin" / "checkov"))
+CHECKOV = Path(os.environ.get("CHECKOV", REPO / ".local" / "venvs" / "checkov" / "bin" / "checkov"))
 
 
 def run_checkov(directory: Path) -> dict:
-    assert CHECKOV.exists(), f"{CHECKOV} is missing: `make test` installs it in .venv-checkov"
+    assert CHECKOV.exists(), f"{CHECKOV} is missing: `make test` installs it in .local/venvs/checkov"
     result = subprocess.run(
         [
             str(CHECKOV),

@@ -4,14 +4,15 @@ registry entry, one Lambda, the planner's examples and the tool's sample data, a
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 
-from local_runtime import manifest_inputs
+from harness.manifest import manifest_inputs
+from harness.terraform import evaluate_module
 from support import REPO
-from terraform_offline import evaluate_module
 
 GUIDE = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
 
@@ -24,7 +25,7 @@ def block(info: str) -> str:
 
 def test_the_worked_example_adds_a_working_tool(tmp_path):
     copy = tmp_path / "repo"
-    for folder in ("functions", "prompts", "data", "statemachine", "scripts", "terraform"):
+    for folder in ("functions", "prompts", "data", "statemachine", "harness", "terraform"):
         shutil.copytree(
             REPO / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__", ".terraform", ".build")
         )
@@ -54,12 +55,15 @@ def test_the_worked_example_adds_a_working_tool(tmp_path):
     assert set(definition["tables"]["gift_cards"]["items"]) == {"gc123456", "gc654321"}
 
     # And the agent, run from the copy, uses it: planner list, parser, dispatch, the new Lambda.
+    # The copy's harness and agent_core, not the installed ones (which are this repository's).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy), str(copy / "functions")])}
     result = subprocess.run(
-        [sys.executable, str(copy / "scripts" / "chat.py"), "--json", "How much is left on gift card GC-123456?"],
+        [sys.executable, "-m", "harness.cli", "chat", "--json", "How much is left on gift card GC-123456?"],
         capture_output=True,
         text=True,
         check=True,
         cwd=copy,
+        env=env,
         timeout=120,
     )
     turn = json.loads(result.stdout.strip().splitlines()[-1])

@@ -13,10 +13,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-import deployment
-import preflight
-from local_runtime import local_manifest
-from terraform_offline import evaluate_files, locals_blocks
+from harness import deployment, preflight
+from harness.manifest import local_manifest
+from harness.terraform import evaluate_files, locals_blocks
 from terraform_support import TERRAFORM_DIR
 
 RESOLVED = {  # what make resolve-model writes for Flan-UL2 in us-east-1 (tests/test_resolve_jumpstart.py)
@@ -62,7 +61,7 @@ def test_your_region_instance_type_and_payload_format_are_never_replaced(tmp_pat
 
 
 def test_the_resolver_writes_only_jumpstart_facts():
-    source = (Path(deployment.__file__).parent / "resolve_jumpstart_model.py").read_text()
+    source = (Path(deployment.__file__).parent / "jumpstart.py").read_text()
     tfvars_block = source[source.index('"tfvars": {') : source.index("},\n    }")]
     keys = {line.split('"')[1] for line in tfvars_block.splitlines()[1:] if line.strip().startswith('"')}
     assert keys == set(RESOLVED)
@@ -139,6 +138,7 @@ def test_outside_the_commercial_partition_the_layer_arn_is_yours_to_give():
 @pytest.mark.parametrize("budget", [10, 25, 27])
 def test_every_lambda_stops_before_its_task_and_the_turn_fits_lex(budget):
     from agent_core import store
+    from agent_core.retries import client_policy
 
     deployed = local_manifest({"turn_budget_seconds": budget})
     timeouts, functions = deployed.timeouts, deployed["function_timeouts"]
@@ -149,7 +149,8 @@ def test_every_lambda_stops_before_its_task_and_the_turn_fits_lex(budget):
     assert functions["parse"] < tasks["ParseToolCalls"]["TimeoutSeconds"]
     assert all(functions[tool] < call_tool["TimeoutSeconds"] for tool in deployed["tool_functions"])
     assert timeouts["model_call_seconds"] < functions["llm"]
-    store_worst_case = store.ATTEMPTS * (store.CONNECT_TIMEOUT_SECONDS + store.READ_TIMEOUT_SECONDS) + 1
+    policy = client_policy(store.CLIENT_POLICY)
+    store_worst_case = policy.max_attempts * (policy.connect_timeout + (policy.read_timeout or 0)) + 1
     assert store_worst_case < functions["order_status"]
     # The execution ends within the budget, whatever its path; the fulfilment Lambda outlives it and
     # its Step Functions client's read timeout (TURN_BUDGET_SECONDS + 1), inside Lex's 30 s.
@@ -159,8 +160,14 @@ def test_every_lambda_stops_before_its_task_and_the_turn_fits_lex(budget):
 
 
 def test_the_fulfilment_client_waits_just_past_the_budget():
-    source = (TERRAFORM_DIR.parent / "functions" / "fulfilment" / "handler.py").read_text()
-    assert 'aws.client("stepfunctions", read_timeout=TURN_BUDGET_SECONDS + 1, max_attempts=1)' in source
+    from harness.lambdas import load_handler
+
+    deployed = local_manifest({"turn_budget_seconds": 20})
+    environment = {"AWS_REGION": "us-east-1", **deployed.environment("fulfilment")}
+    handler = load_handler("fulfilment", environment, "_budget_fulfilment")
+    config = handler.SFN.meta.config
+    assert config.read_timeout == 21
+    assert config.retries == {"mode": "standard", "total_max_attempts": 1}
 
 
 # ---------------------------------------------------------------- KMS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import generate_docs as docs
+from harness import docs
 from support import REPO
 
 
@@ -25,7 +25,7 @@ def test_readme_opens_with_the_two_commands():
 
 
 def test_the_diagram_shows_every_state_and_transition():
-    asl = docs.load_asl_for_diagram()
+    asl = docs.deployed_asl()
     diagram = docs.mermaid(asl)
     for name, state in asl["States"].items():
         assert name in diagram
@@ -35,7 +35,7 @@ def test_the_diagram_shows_every_state_and_transition():
 
 
 def test_the_diagram_changes_when_the_asl_does():
-    asl = docs.load_asl_for_diagram()
+    asl = docs.deployed_asl()
     changed = json.loads(json.dumps(asl))
     changed["States"]["CountIteration"]["Next"] = "AnswerQuestion"
     assert docs.mermaid(changed) != docs.mermaid(asl)
@@ -85,7 +85,7 @@ def test_the_reliability_figures_are_the_suites():
 
 
 # Backticked snake_case names in the docs that are not this repo's Terraform settings, tools or answers:
-# chat.py --json fields, a QnABot question, a variable's value, awscc_lex_bot arguments.
+# agent chat --json fields, a QnABot question, a variable's value, awscc_lex_bot arguments.
 # Resource types (aws_..., awscc_...) and resource arguments are not settings either.
 NOT_TERRAFORM = {"elapsed_ms", "llm_calls", "no_hits", "session_attributes", "on_failure", "jumpstart_*"}
 

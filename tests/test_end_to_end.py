@@ -9,8 +9,8 @@ import pytest
 from agent_core.lex import LexV2Response
 from agent_core.limits import MAX_HISTORY_BYTES, MAX_QUESTION_CHARS
 from agent_core.memory import SESSION_ATTRIBUTE
-from expectations import problems
-from local_runtime import lex_event
+from harness.events import lex_event
+from harness.expectations import problems
 from support import FIXTURES, FLAN_CASSETTE, REPO, read_jsonl
 
 ORIGINAL_CASES = read_jsonl(REPO / "data" / "eval" / "original_cases.jsonl")

@@ -1,12 +1,11 @@
-"""scripts/evaluate.py and scripts/bench.py run, on small inputs, and report what they measure."""
+"""agent eval and agent bench run, on small inputs, and report what they measure."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
-import evaluate
+from harness import evaluate
 from support import REPO
 
 ORIGINAL = REPO / "data" / "eval" / "original_cases.jsonl"
@@ -64,7 +63,7 @@ def test_a_recorded_run_replays_to_the_same_results(agents, tmp_path):
 def test_bench_prints_its_tables_and_meets_the_call_targets(tmp_path):
     out = tmp_path / "bench.json"
     result = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "bench.py"), "--smoke", "--json-out", str(out)],
+        [str(REPO / ".venv" / "bin" / "agent"), "bench", "--smoke", "--json-out", str(out)],
         capture_output=True,
         text=True,
         check=True,
@@ -83,7 +82,7 @@ def test_bench_prints_its_tables_and_meets_the_call_targets(tmp_path):
 
 
 def test_the_documents_state_how_many_tools_fit_the_prompt_as_bench_computes_it():
-    import bench
+    from harness import bench
 
     sizes = bench.prompt_sizes()
     fit = sizes["tools_that_fit"]
@@ -95,13 +94,13 @@ def test_the_documents_state_how_many_tools_fit_the_prompt_as_bench_computes_it(
 
 
 def test_the_cost_document_is_what_the_model_computes():
-    import cost_model
+    from harness import cost as cost_model
 
     assert (REPO / "docs" / "cost.md").read_text() == cost_model.render(*cost_model.measure()), "run `make cost`"
 
 
 def test_the_cost_model_favours_this_design_on_model_calls():
-    import cost_model
+    from harness import cost as cost_model
 
     ours, original = cost_model.measure()
     assert ours["no tool"].llm_calls == 1 and original["no tool"] == 2

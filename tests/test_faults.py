@@ -21,8 +21,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from agent_core.lex import LexV2Response
-from expectations import lookups
 from faults import FakeEndpoint, Reply, client_error, faulty_sagemaker, is_documented_answer, leaks_internals
+from harness.expectations import lookups
 
 ENDPOINT = FakeEndpoint()
 MODEL = faulty_sagemaker(ENDPOINT)
@@ -521,9 +521,11 @@ def test_the_store_client_gives_up_before_the_tool_lambda_times_out():
     attempts, still ends inside the tool Lambda's timeout (itself inside its Task's), so the state
     machine's retry (StoreUnavailable) happens instead of a timeout."""
     from agent_core import store
-    from local_runtime import local_manifest
+    from agent_core.retries import client_policy
+    from harness.manifest import local_manifest
 
-    longest_backoffs = sum(min(2**attempt, 20) for attempt in range(store.ATTEMPTS - 1))  # throttling base 1 s
-    worst_case = store.ATTEMPTS * (store.CONNECT_TIMEOUT_SECONDS + store.READ_TIMEOUT_SECONDS) + longest_backoffs
+    policy = client_policy(store.CLIENT_POLICY)
+    longest_backoffs = sum(min(2**attempt, 20) for attempt in range(policy.max_attempts - 1))  # throttling base 1 s
+    worst_case = policy.max_attempts * (policy.connect_timeout + (policy.read_timeout or 0)) + longest_backoffs
     timeouts = local_manifest().timeouts
     assert worst_case < timeouts["tool_lambda_seconds"] < timeouts["tool_task_seconds"]

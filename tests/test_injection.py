@@ -13,8 +13,8 @@ import boto3
 import pytest
 
 from agent_core.lex import LexV2Response
-from expectations import lookups
 from faults import FakeEndpoint, Reply, faulty_sagemaker, leaks_internals
+from harness.expectations import lookups
 
 ENDPOINT = FakeEndpoint()
 COMPROMISED = faulty_sagemaker(ENDPOINT)

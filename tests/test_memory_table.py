@@ -9,7 +9,8 @@ import boto3
 
 from agent_core.lex import LexV2Response
 from agent_core.memory import SESSION_ATTRIBUTE
-from local_runtime import REPO, terraform_defaults
+from harness.manifest import terraform_defaults
+from harness.paths import REPO
 
 
 def stored(session_id):

@@ -10,7 +10,8 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
-from agent_core import model
+from agent_core import backends, model, payloads
+from agent_core import model_errors as errors
 from agent_core.prompts import prompt
 
 PLANNER = prompt("planner")
@@ -27,27 +28,27 @@ PLANNER = prompt("planner")
     ],
 )
 def test_payload_formats_read_their_responses(name, body, text):
-    assert model.PAYLOAD_FORMATS[name].response(body) == text
+    assert payloads.PAYLOAD_FORMATS[name].response(body) == text
 
 
 @pytest.mark.parametrize("name", ["text2text", "tgi", "messages"])
 @pytest.mark.parametrize("body", [{}, [], None, "text", {"generated_texts": []}, {"choices": [{}]}, [{"x": 1}]])
 def test_payload_formats_reject_other_bodies(name, body):
-    with pytest.raises(model.ModelOutputInvalid):
-        model.PAYLOAD_FORMATS[name].response(body)
+    with pytest.raises(errors.ModelOutputInvalid):
+        payloads.PAYLOAD_FORMATS[name].response(body)
 
 
 def test_requests_carry_the_prompt_settings():
-    assert model.PAYLOAD_FORMATS["text2text"].request("p", PLANNER) == {
+    assert payloads.PAYLOAD_FORMATS["text2text"].request("p", PLANNER) == {
         "text_inputs": "p",
         "max_length": PLANNER.max_new_tokens,
         "num_return_sequences": 1,
         "do_sample": False,
     }
-    tgi = model.PAYLOAD_FORMATS["tgi"].request("p", PLANNER)
+    tgi = payloads.PAYLOAD_FORMATS["tgi"].request("p", PLANNER)
     assert tgi["inputs"] == "p" and tgi["parameters"]["max_new_tokens"] == PLANNER.max_new_tokens
     assert tgi["parameters"]["stop"] == list(PLANNER.stop)
-    messages = model.PAYLOAD_FORMATS["messages"].request("p", PLANNER)
+    messages = payloads.PAYLOAD_FORMATS["messages"].request("p", PLANNER)
     assert messages["messages"] == [{"role": "user", "content": "p"}]
 
 
@@ -59,8 +60,8 @@ def test_generation_is_cut_at_stop_sequences():
 
 def stubbed_backend(payload_format="text2text"):
     session = botocore.session.get_session()
-    backend = model.SageMakerBackend("flan", model.PAYLOAD_FORMATS[payload_format], "us-east-1", session=session)
-    client = model._runtime_client("sagemaker-runtime", "us-east-1", 8, session)
+    backend = backends.SageMakerBackend("flan", payloads.PAYLOAD_FORMATS[payload_format], "us-east-1", session=session)
+    client = backends._runtime_client("sagemaker-runtime", "us-east-1", 8, session)
     return backend, Stubber(client)
 
 
@@ -72,7 +73,7 @@ def ok_response(body: bytes):
 
 def test_sagemaker_backend_sends_the_payload_and_reads_the_text():
     backend, stub = stubbed_backend()
-    request = json.dumps(model.PAYLOAD_FORMATS["text2text"].request("hello", PLANNER))
+    request = json.dumps(payloads.PAYLOAD_FORMATS["text2text"].request("hello", PLANNER))
     stub.add_response(
         "invoke_endpoint",
         ok_response(b'{"generated_texts": ["no_tool"]}'),
@@ -85,12 +86,12 @@ def test_sagemaker_backend_sends_the_payload_and_reads_the_text():
 @pytest.mark.parametrize(
     ("code", "status", "error"),
     [
-        ("ThrottlingException", 400, model.ModelThrottled),
-        ("ServiceUnavailable", 503, model.ModelUnavailable),
-        ("InternalFailure", 500, model.ModelUnavailable),
-        ("ModelError", 424, model.ModelError),
-        ("ModelNotReadyException", 429, model.ModelThrottled),
-        ("ValidationError", 400, model.ModelError),
+        ("ThrottlingException", 400, errors.ModelThrottled),
+        ("ServiceUnavailable", 503, errors.ModelUnavailable),
+        ("InternalFailure", 500, errors.ModelUnavailable),
+        ("ModelError", 424, errors.ModelError),
+        ("ModelNotReadyException", 429, errors.ModelThrottled),
+        ("ValidationError", 400, errors.ModelError),
     ],
 )
 def test_sagemaker_errors_are_classified(code, status, error):
@@ -105,51 +106,40 @@ def test_sagemaker_errors_are_classified(code, status, error):
 def test_unreadable_bodies_are_invalid_output(body):
     backend, stub = stubbed_backend()
     stub.add_response("invoke_endpoint", ok_response(body))
-    with stub, pytest.raises(model.ModelOutputInvalid):
+    with stub, pytest.raises(errors.ModelOutputInvalid):
         backend.generate("hello", PLANNER, 8)
 
 
-def test_a_read_timeout_is_transient(monkeypatch):
+def test_a_read_timeout_is_a_timeout(monkeypatch):
     backend, _ = stubbed_backend()
-    client = model._runtime_client("sagemaker-runtime", "us-east-1", 8, backend.session)
+    client = backends._runtime_client("sagemaker-runtime", "us-east-1", 8, backend.session)
 
     def time_out(**_):
         raise ReadTimeoutError(endpoint_url="https://runtime.sagemaker")
 
     monkeypatch.setattr(client, "invoke_endpoint", time_out)
-    with pytest.raises(model.ModelUnavailable):
+    with pytest.raises(errors.ModelTimedOut):
         backend.generate("hello", PLANNER, 8)
 
 
-def test_settings_choose_the_backend(tmp_path):
-    base = model.ModelSettings("offline", "", "", "text2text", "", "", 8, "us-east-1")
-    assert isinstance(model.backend_from_settings(base), model.OfflineBackend)
-    with pytest.raises(model.ModelError, match="needs LLM_ENDPOINT_NAME"):
-        model.backend_from_settings(base.__class__(**{**base.__dict__, "backend": "sagemaker"}))
-    with pytest.raises(model.ModelError, match="unknown LLM_PAYLOAD_FORMAT"):
-        model.backend_from_settings(
-            base.__class__(**{**base.__dict__, "backend": "sagemaker", "endpoint_name": "e", "payload_format": "x"})
-        )
-    with pytest.raises(model.ModelError, match="unknown LLM_BACKEND"):
-        model.backend_from_settings(base.__class__(**{**base.__dict__, "backend": "gpt"}))
-    recorded = model.backend_from_settings(base.__class__(**{**base.__dict__, "record_path": str(tmp_path / "c.json")}))
-    assert isinstance(recorded, model.RecordingBackend)
-
-
-def test_recording_then_replaying_round_trips(tmp_path):
-    path = tmp_path / "cassette.json"
-    recorder = model.RecordingBackend(model.OfflineBackend(), path)
-    rendered = PLANNER.render({"tools": "", "checked": "", "conversation": "", "question": "Has order 123456 shipped?"})
-    first = recorder.generate(rendered, PLANNER, 8)
-    recorder.generate(rendered, PLANNER, 8)  # the same prompt is stored once
-    assert len(model.load_cassette(path)) == 1
-    assert model.ReplayBackend(path).generate(rendered, PLANNER, 8) == first
+def test_settings_choose_the_backend():
+    base = model.ModelSettings("sagemaker", "", "", "text2text", 8, "us-east-1")
+    with pytest.raises(errors.ModelError, match="needs LLM_ENDPOINT_NAME"):
+        model.backend_from_settings(base)
+    with pytest.raises(errors.ModelError, match="needs LLM_ENDPOINT_NAME"):
+        model.backend_from_settings(base.__class__(**{**base.__dict__, "endpoint_name": "none"}))
+    with pytest.raises(errors.ModelError, match="unknown LLM_PAYLOAD_FORMAT"):
+        model.backend_from_settings(base.__class__(**{**base.__dict__, "endpoint_name": "e", "payload_format": "x"}))
+    with pytest.raises(errors.ModelError, match="unknown LLM_BACKEND"):
+        model.backend_from_settings(base.__class__(**{**base.__dict__, "backend": "offline"}))
+    chosen = model.backend_from_settings(base.__class__(**{**base.__dict__, "endpoint_name": "flan"}))
+    assert chosen.label == "sagemaker:flan (text2text)"
 
 
 def bedrock_backend():
     session = botocore.session.get_session()
-    backend = model.BedrockBackend("amazon.nova-micro-v1:0", "us-east-1", session=session)
-    return backend, Stubber(model._runtime_client("bedrock-runtime", "us-east-1", 8, session))
+    backend = backends.BedrockBackend("amazon.nova-micro-v1:0", "us-east-1", session=session)
+    return backend, Stubber(backends._runtime_client("bedrock-runtime", "us-east-1", 8, session))
 
 
 def test_bedrock_converse_sends_the_same_prompt_and_reads_the_text():
@@ -176,11 +166,11 @@ def test_bedrock_converse_sends_the_same_prompt_and_reads_the_text():
 @pytest.mark.parametrize(
     ("code", "error"),
     [
-        ("ThrottlingException", model.ModelThrottled),
-        ("ServiceUnavailableException", model.ModelUnavailable),
-        ("ModelTimeoutException", model.ModelUnavailable),
-        ("AccessDeniedException", model.ModelError),
-        ("ValidationException", model.ModelError),
+        ("ThrottlingException", errors.ModelThrottled),
+        ("ServiceUnavailableException", errors.ModelUnavailable),
+        ("ModelTimeoutException", errors.ModelTimedOut),
+        ("AccessDeniedException", errors.ModelError),
+        ("ValidationException", errors.ModelError),
     ],
 )
 def test_bedrock_errors_are_classified(code, error):
@@ -192,7 +182,7 @@ def test_bedrock_errors_are_classified(code, error):
 
 
 def test_bedrock_settings():
-    settings = model.ModelSettings("bedrock", "", "amazon.nova-micro-v1:0", "text2text", "", "", 8, "us-east-1")
+    settings = model.ModelSettings("bedrock", "", "amazon.nova-micro-v1:0", "text2text", 8, "us-east-1")
     assert model.backend_from_settings(settings).label == "bedrock:amazon.nova-micro-v1:0"
-    with pytest.raises(model.ModelError, match="needs BEDROCK_MODEL_ID"):
-        model.backend_from_settings(model.ModelSettings("bedrock", "", "", "text2text", "", "", 8, "us-east-1"))
+    with pytest.raises(errors.ModelError, match="needs BEDROCK_MODEL_ID"):
+        model.backend_from_settings(model.ModelSettings("bedrock", "", "", "text2text", 8, "us-east-1"))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent_core import offline_model, prompts, registry
+from agent_core import prompts, registry
 from agent_core.interpreting import Observation, interpreter_variables
 from agent_core.planning import planner_variables
+from harness import offline_model
 
 
 def planner(question, earlier=(), template=None):

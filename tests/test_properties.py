@@ -23,8 +23,8 @@ from agent_core.limits import LEX_MAX_MESSAGE_CHARS, MAX_ANSWER_CHARS, MAX_CALLS
 from agent_core.memory import SESSION_ATTRIBUTE, read_history
 from agent_core.planning import plan_calls
 from agent_core.text import clean_user_text
-from expectations import lookups
-from local_runtime import LambdaContext, load_handler
+from harness.expectations import lookups
+from harness.lambdas import LambdaContext, load_handler
 
 DEFAULT_EXAMPLES, SLOW_EXAMPLES = 1_000, 10_000  # make test, make test-slow
 DEFAULT_WHOLE_TURNS, SLOW_WHOLE_TURNS = 25, 250

@@ -1,4 +1,4 @@
-"""chat.py --target lex / stepfunctions, against the AWS APIs as botocore's Stubber answers them
+"""agent chat --target lex / stepfunctions, against the AWS APIs as botocore's Stubber answers them
 (moto has no lexv2-runtime; Stubber checks every request against the service model)."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-import chat
-import remote
 from agent_core.memory import SESSION_ATTRIBUTE
+from harness import chat
+from harness import targets as remote
 
 ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:support-agent-turn"
 EXECUTION = "arn:aws:states:us-east-1:123456789012:express:support-agent-turn:s-1:abc"

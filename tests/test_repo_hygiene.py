@@ -15,10 +15,8 @@ def test_pre_commit_runs_ruff_terraform_fmt_and_checkov():
     assert {"ruff", "ruff-format", "terraform-fmt", "checkov"} <= set(hooks)
     assert "--skip-download" in hooks["checkov"]["args"]
     command = hooks["terraform-fmt"]["entry"].split()
-    assert command[1:] == ["scripts/terraform_fmt.py", "--check"]
-    result = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "python"), *command[1:]], cwd=REPO, capture_output=True, check=False
-    )
+    assert command == [".venv/bin/agent", "fmt", "--check"]
+    result = subprocess.run([str(REPO / command[0]), *command[1:]], cwd=REPO, capture_output=True, check=False)
     assert result.returncode == 0, result.stdout
 
 

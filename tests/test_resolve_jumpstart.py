@@ -1,6 +1,6 @@
-"""scripts/resolve_jumpstart_model.py, offline: the SageMaker SDK's JumpStart functions read a small
-manifest and specs written for these tests (tests/fixtures/jumpstart) through the SDK's local-override
-variables, and what the script writes must pass Terraform's own variable validation."""
+"""The JumpStart resolver (harness/jumpstart.py, make resolve-model), offline: the SageMaker SDK's
+JumpStart functions read a small manifest and specs written for these tests (tests/fixtures/jumpstart)
+through the SDK's local-override variables, and what it writes must pass Terraform's own validation."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ import pytest
 from support import FIXTURES, REPO
 from terraform_support import TERRAFORM_DIR, blocks, hcl_files, terraform_command
 
-PYTHON = Path(os.environ.get("JUMPSTART_PYTHON", REPO / ".venv-jumpstart" / "bin" / "python"))
-SCRIPT = REPO / "scripts" / "resolve_jumpstart_model.py"
+PYTHON = Path(os.environ.get("JUMPSTART_PYTHON", REPO / ".local" / "venvs" / "jumpstart" / "bin" / "python"))
 OFFLINE = {
     "AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE": str(FIXTURES / "jumpstart" / "manifest"),
     "AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE": str(FIXTURES / "jumpstart" / "specs"),
@@ -25,18 +24,18 @@ OFFLINE = {
 
 def run(*args, env=None, tmp_path, tfvars='region = "us-east-1"\n'):
     """The resolver with ``tfvars`` as your terraform.tfvars (None: there is none)."""
-    assert PYTHON.exists(), f"{PYTHON} is missing: `make test` installs sagemaker-core in .venv-jumpstart"
+    assert PYTHON.exists(), f"{PYTHON} is missing: `make test` installs sagemaker-core in .local/venvs/jumpstart"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     clean.update(
         AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent"
     )
-    clean.update(env or {})
+    clean.update(env or {}, PYTHONPATH=str(REPO))  # as make resolve-model runs it
     output = tmp_path / "jumpstart.auto.tfvars.json"
     yours = tmp_path / "terraform.tfvars"
     if tfvars is not None:
         yours.write_text(tfvars)
     result = subprocess.run(
-        [str(PYTHON), str(SCRIPT), "--output", str(output), "--tfvars", str(yours), *args],
+        [str(PYTHON), "-m", "harness.jumpstart", "--output", str(output), "--tfvars", str(yours), *args],
         capture_output=True,
         text=True,
         env=clean,

@@ -142,7 +142,7 @@ def test_encryption_at_rest_and_the_optional_key_everywhere(parsed):
 
 
 def test_no_secrets_in_environment_variables():
-    from local_runtime import local_manifest
+    from harness.manifest import local_manifest
 
     for function, environment in local_manifest()["environment"].items():
         for key, value in environment.items():

@@ -1,4 +1,4 @@
-"""scripts/smoke.py: four turns on each alias of the deployed bot, and when one fails, the broken link
+"""agent smoke (harness/smoke.py): four turns on each alias of the deployed bot, and when one fails, the broken link
 named, each diagnosis driven offline by botocore's Stubber."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import json
 import pytest
 from botocore.response import StreamingBody
 
-import smoke
 from agent_core.answers import answer
+from harness import smoke
 from test_deploy import FakeAws
 
 OUTPUTS = {

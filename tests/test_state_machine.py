@@ -9,8 +9,9 @@ import re
 import pytest
 from statelint.linter import Linter
 
-from agent_core import answers, model, store
-from local_runtime import ASL_PATH, local_manifest, terraform_defaults
+from agent_core import answers, model_errors, store
+from harness.manifest import local_manifest, terraform_defaults
+from harness.paths import ASL_PATH
 
 RAW = ASL_PATH.read_text(encoding="utf-8")
 LAMBDA_ERRORS = {
@@ -41,7 +42,7 @@ def all_states(asl):
 
 
 def test_placeholders_are_exactly_the_values_given(deployed):
-    assert set(re.findall(r"\$\{([a-z_]+)\}", RAW)) == set(deployed["state_machine_values"])
+    assert set(re.findall(r"\$\{(?:jsonencode\()?([a-z_]+)", RAW)) == set(deployed["state_machine_values"])
 
 
 def test_no_partition_is_written_into_the_asl(asl):
@@ -85,7 +86,7 @@ def test_every_task_has_a_timeout_retries_with_backoff_and_a_catch(asl):
         retried = {error for retry in state["Retry"] for error in retry["ErrorEquals"]}
         assert retried >= LAMBDA_ERRORS, name
         for retry in state["Retry"]:
-            assert retry["BackoffRate"] >= 1.5 and retry["JitterStrategy"] == "FULL", name
+            assert retry.get("BackoffRate", 2.0) >= 1.5 and retry["JitterStrategy"] == "FULL", name
             assert retry["MaxAttempts"] <= 2, f"{name}: retries must fit the turn budget"
         assert any("States.ALL" in catch["ErrorEquals"] for catch in state["Catch"]), name
 
@@ -93,8 +94,9 @@ def test_every_task_has_a_timeout_retries_with_backoff_and_a_catch(asl):
 def test_retried_and_caught_error_names_are_raised_by_the_code(asl):
     """Step Functions matches a Lambda error by its exception class name: keep them in step."""
     raised = {
-        model.ModelThrottled.__name__,
-        model.ModelUnavailable.__name__,
+        model_errors.ModelThrottled.__name__,
+        model_errors.ModelUnavailable.__name__,
+        model_errors.ModelTimedOut.__name__,
         store.StoreUnavailable.__name__,
         "TurnBudgetExhausted",
     }

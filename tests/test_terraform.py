@@ -19,10 +19,9 @@ import pytest
 from statelint.linter import Linter
 
 from agent_core import registry
-from local_runtime import local_manifest, terraform_defaults
+from harness.manifest import local_manifest, terraform_defaults
 from support import REPO
 from terraform_support import (
-    FUNCTIONS_DIR,
     RUNTIME_PROVIDED,
     TERRAFORM_DIR,
     blocks,
@@ -57,7 +56,7 @@ def unformatted(directory):
 
 
 def test_terraform_fmt_check():
-    import terraform_fmt
+    from harness import terraform as terraform_fmt
 
     assert unformatted(TERRAFORM_DIR) == [], "run `make format`"
     assert terraform_fmt.main(["--check"]) == 0
@@ -74,27 +73,6 @@ def test_fmt_check_notices_bad_formatting(tmp_path):
 def test_every_function_folder_is_deployed(definition):
     assert set(definition["function_names"]) == handler_folders()
     assert set(definition["tool_functions"]) == {tool.function for tool in registry.tools()}
-
-
-def test_packages_hold_the_handler_the_shared_code_and_nothing_for_tests(definition):
-    shared = {
-        f"agent_core/{path.name}"
-        for path in (FUNCTIONS_DIR / "agent_core").iterdir()
-        if path.suffix in {".py", ".json"} and not path.name.startswith("test_")
-    }
-    prompts = {f"prompts/{path.name}" for path in (REPO / "prompts").iterdir() if path.suffix in {".txt", ".json"}}
-    for name, files in definition["packages"].items():
-        own = {
-            f"{name}/{path.name}"
-            for path in (FUNCTIONS_DIR / name).glob("*.py")
-            if not path.name.startswith("test_") and path.name != "conftest.py"
-        }
-        expected = own | shared | (prompts if name == "llm" else set())
-        assert set(files) == expected, name
-        assert f"{name}/handler.py" in files
-        for inside, source in files.items():
-            assert source.endswith(inside.split("/", 1)[1]), (inside, source)
-        assert not any("events/" in path or "test_" in path for path in files)
 
 
 def test_tables_hold_the_sample_records_as_dynamodb_items(definition):
@@ -123,7 +101,7 @@ def test_tables_hold_the_sample_records_as_dynamodb_items(definition):
 
 def test_the_rendered_asl_fills_every_placeholder_and_passes_statelint(definition):
     asl_text = (REPO / "statemachine" / "agent.asl.json").read_text()
-    assert set(re.findall(r"\$\{([a-z_]+)\}", asl_text)) == set(definition["state_machine_values"])
+    assert set(re.findall(r"\$\{(?:jsonencode\()?([a-z_]+)", asl_text)) == set(definition["state_machine_values"])
     rendered = definition["state_machine_definition"]
     assert "${" not in rendered
     assert Linter.validate(json.loads(rendered)) == []
@@ -325,7 +303,7 @@ def test_terraform_validate_with_providers(tmp_path):
 
 
 def bedrock_locals(tmp_path, model_id):
-    from terraform_offline import evaluate_files
+    from harness.terraform import evaluate_files
 
     return evaluate_files(
         [TERRAFORM_DIR / "variables.tf", TERRAFORM_DIR / "bedrock.tf"],
@@ -354,8 +332,8 @@ JUMPSTART_IMAGE = (
 
 
 def sagemaker_locals(tmp_path, tfvars, outputs=None):
-    from deployment import SETTINGS_FILES
-    from terraform_offline import evaluate_files, locals_blocks
+    from harness.deployment import SETTINGS_FILES
+    from harness.terraform import evaluate_files, locals_blocks
 
     return evaluate_files(
         SETTINGS_FILES,
@@ -379,7 +357,7 @@ def sagemaker_locals(tmp_path, tfvars, outputs=None):
     ],
 )
 def test_the_endpoint_role_is_scoped_to_the_resolved_image_and_artifact(tmp_path, image, repository):
-    """sagemaker.tf's locals, evaluated by Terraform with what resolve_jumpstart_model.py writes."""
+    """sagemaker.tf's locals, evaluated by Terraform with what make resolve-model writes."""
     artifact = "s3://jumpstart-cache-prod-us-east-1/huggingface-infer/prepack/v1.0.0/flan-ul2-bf16.tar.gz"
     tfvars = {"jumpstart_image_uri": image, "jumpstart_model_artifact": {"s3_uri": artifact, "compressed": True}}
     assert sagemaker_locals(tmp_path, tfvars) == {
@@ -451,7 +429,7 @@ def test_endpoint_autoscaling_tracks_invocations_on_the_endpoint_variant_and_is_
 
 
 def test_autoscaling_bounds_are_validated(tmp_path):
-    from terraform_offline import evaluate_files
+    from harness.terraform import evaluate_files
 
     files = [TERRAFORM_DIR / "variables.tf"]
     region = {"region": "us-east-1"}
@@ -481,7 +459,7 @@ def test_autoscaling_bounds_are_validated(tmp_path):
     ],
 )
 def test_name_prefix_is_valid_for_every_resource_it_names(tmp_path, prefix, valid):
-    from terraform_offline import evaluate_files
+    from harness.terraform import evaluate_files
 
     files = [TERRAFORM_DIR / "variables.tf"]
     outputs = {"prefix": "var.name_prefix"}

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent_core.model import CassetteMiss, save_cassette
+from agent_core.model_errors import ModelError
 from agent_core.prompts import PromptError
+from harness.models import OfflineBackend
 
 
 @pytest.fixture
 def handler(load):
-    return load("llm", LLM_BACKEND="offline", LLM_TIMEOUT_SECONDS="8")
+    """The LLM function as deployed for an endpoint, with the offline stand-in put in the endpoint's
+    place (the harness's one seam: the module's backend)."""
+    module = load("llm", LLM_BACKEND="sagemaker", LLM_ENDPOINT_NAME="test-endpoint", LLM_TIMEOUT_SECONDS="8")
+    module._BACKEND = OfflineBackend()
+    return module
 
 
 def now_turn(event, seconds_ago=0.0):
@@ -68,22 +72,7 @@ def test_model_timeout_shrinks_to_the_time_left(handler, event, context):
     )
 
 
-def test_replay_names_the_prompt_it_does_not_have(load, event, context, tmp_path):
-    cassette = tmp_path / "empty.json"
-    save_cassette(cassette, [], source="test")
-    handler = load("llm", LLM_BACKEND="replay", LLM_CASSETTE_PATH=str(cassette))
-    with pytest.raises(CassetteMiss, match=r"has no response for prompt 'planner' \(sha256 [0-9a-f]{12}"):
+def test_a_misconfigured_backend_fails_the_task_not_the_init(load, event, context):
+    handler = load("llm", LLM_BACKEND="offline", LLM_TIMEOUT_SECONDS="8")  # not a deployable backend
+    with pytest.raises(ModelError, match="unknown LLM_BACKEND 'offline'; use sagemaker or bedrock"):
         handler.lambda_handler(now_turn(event("llm", "planner")), context)
-
-
-def test_replay_returns_the_recorded_response(load, event, context, tmp_path):
-    recorder = load("llm", LLM_BACKEND="offline", LLM_RECORD_PATH=str(tmp_path / "c.json"))
-    recorded = recorder.lambda_handler(now_turn(event("llm", "planner")), context)
-    document = json.loads((tmp_path / "c.json").read_text())
-    assert document["interactions"][0]["prompt_name"] == "planner"
-    document["interactions"][0]["response"] = "Tool: return_status"
-    (tmp_path / "c.json").write_text(json.dumps(document))
-    replayer = load("llm", LLM_BACKEND="replay", LLM_CASSETTE_PATH=str(tmp_path / "c.json"))
-    replayed = replayer.lambda_handler(now_turn(event("llm", "planner")), context)
-    assert recorded["text"] == "order_status"
-    assert replayed["text"] == "Tool: return_status"

@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
 """Chat with the support agent.
 
-  chat.py "Has order 123456 shipped?" "When will it arrive?"   one session, a turn per argument
-  chat.py                                                        an interactive chat
-  chat.py --conversations data/eval/original_cases.jsonl        each conversation in its own session
-  chat.py --json ...                                             one JSON object per turn
+  agent chat "Has order 123456 shipped?" "When will it arrive?"   one session, a turn per argument
+  agent chat                                                     an interactive chat
+  agent chat --conversations data/eval/original_cases.jsonl        each conversation in its own session
+  agent chat --json ...                                          one JSON object per turn
 
-By default the agent runs locally (scripts/local_runtime.py: the real state machine and handlers on
+By default the agent runs locally (harness/runtime.py: the real state machine and handlers on
 moto) with the offline stand-in instead of a model. ``--llm replay:PATH`` replays a recorded cassette;
 ``--llm sagemaker:ENDPOINT`` or ``--llm bedrock:MODEL_ID`` calls a real model with your credentials.
 
@@ -26,9 +25,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from local_runtime import LocalAgent, Session
-from remote import LexTarget, StepFunctionsTarget, terraform_outputs
-from terraform_offline import whole_number_setting
+from harness.runtime import LocalAgent, Session
+from harness.targets import LexTarget, StepFunctionsTarget, terraform_outputs
+from harness.terraform import whole_number_setting
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,7 +183,3 @@ def _parser() -> argparse.ArgumentParser:
         help="for --logs (DEBUG shows texts)",
     )
     return parser
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,10 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from local_runtime import REPO, hcl_value
-from terraform_offline import TerraformFailed, evaluate_files
+from harness.manifest import hcl_value
+from harness.paths import TERRAFORM_DIR
+from harness.terraform import TerraformFailed, evaluate_files
 
-TERRAFORM_DIR = REPO / "terraform"
 RESOLVER_OUTPUT = "jumpstart.auto.tfvars.json"
 # The provider-less part of the root module: the variables and the settings computed from them.
 SETTINGS_FILES = [TERRAFORM_DIR / name for name in ("variables.tf", "settings.tf", "endpoint_quota_codes.json")]
@@ -104,13 +104,12 @@ def needs_model_resolution(settings: dict[str, Any]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``deployment.py needs-model [--region R]``: exit 0 when make deploy must resolve the JumpStart
-    model first (a new endpoint, not resolved yet or resolved for another model or region), else 1."""
+    """``agent needs-model [--region R]``: exit 0 when make deploy must resolve the JumpStart model
+    first (a new endpoint, not resolved yet or resolved for another model or region), else 1."""
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("question", choices=["needs-model"])
+    parser = argparse.ArgumentParser(prog="agent needs-model", description=main.__doc__)
     parser.add_argument("--region", help="as -var region=... would")
     args = parser.parse_args(argv)
     try:
@@ -119,9 +118,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     return 0 if needs_model_resolution(settings) else 1
-
-
-if __name__ == "__main__":
-    import sys
-
-    sys.exit(main())

@@ -14,7 +14,7 @@ from typing import Any
 
 
 def lookups(summary: dict[str, Any]) -> dict[str, list[str]]:
-    """The ids each tool was called with in a turn (``chat.py --json`` shape)."""
+    """The ids each tool was called with in a turn (``agent chat --json`` shape)."""
     made: dict[str, list[str]] = {}
     for tool in summary.get("tools", []):
         made.setdefault(tool["name"], []).extend(tool["args"].values())

@@ -1,9 +1,7 @@
-#!/usr/bin/env python3
-#!/usr/bin/env python3
 """Generated parts of README.md and docs/, kept true by a test (``tests/test_docs.py``).
 
-  generate_docs.py --write   rewrite the generated sections
-  generate_docs.py --check   exit 1 when a generated section is out of date
+  agent docs --write   rewrite the generated sections (make docs)
+  agent docs --check   exit 1 when a generated section is out of date
 
 Sections sit between ``<!-- BEGIN GENERATED: name -->`` and ``<!-- END GENERATED: name -->``.
 """
@@ -18,16 +16,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+from harness.paths import REPO, TERRAFORM_DIR
+
 README = REPO / "README.md"
-ASL_PATH = REPO / "statemachine" / "agent.asl.json"
-
-_PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
 
 
-def load_asl_for_diagram() -> dict[str, Any]:
-    """The ASL with numbers standing in for its placeholders: the graph does not depend on them."""
-    return json.loads(_PLACEHOLDER.sub("1", ASL_PATH.read_text()))
+def deployed_asl() -> dict[str, Any]:
+    """The state machine as Terraform deploys it (templatefile() rendered by modules/definition)."""
+    from harness.manifest import local_manifest
+
+    return json.loads(local_manifest().state_machine_definition)
 
 
 def _condition(rule: dict[str, Any]) -> str:
@@ -98,7 +96,7 @@ def mermaid(asl: dict[str, Any]) -> str:
 def _terraform_blocks(file: str, kind: str) -> list[tuple[str, dict[str, Any]]]:
     import hcl2
 
-    with (REPO / "terraform" / file).open(encoding="utf-8") as handle:
+    with (TERRAFORM_DIR / file).open(encoding="utf-8") as handle:
         document = hcl2.load(handle)
     found = []
     for block in document.get(kind, []):
@@ -154,15 +152,15 @@ def kms_key_policy() -> str:
     Terraform for an example account, region and prefix), as a key policy document."""
     import tempfile
 
-    from terraform_offline import evaluate_files, locals_blocks
+    from harness.terraform import evaluate_files, locals_blocks
 
-    kms = locals_blocks(REPO / "terraform" / "kms.tf").replace(
+    kms = locals_blocks(TERRAFORM_DIR / "kms.tf").replace(
         "kms_key_arn = var.create_kms_key ? aws_kms_key.deployment[0].arn : var.kms_key_arn", "kms_key_arn = null"
     )
     stub = 'locals {\n  partition = "aws"\n  account   = "111122223333"\n}\n'
     with tempfile.TemporaryDirectory() as workdir:
         statements = evaluate_files(
-            [REPO / "terraform" / "variables.tf"],
+            [TERRAFORM_DIR / "variables.tf"],
             stub + kms,
             {"statements": "local.kms_key_policy_statements"},
             {"region": "us-east-1", "create_kms_key": True},
@@ -195,7 +193,7 @@ def _key_policy_statement(statement: dict[str, Any]) -> dict[str, Any]:
 DEPLOY = REPO / "docs" / "deploy.md"
 # Per document, its generated sections.
 SECTIONS: dict[Path, dict[str, Callable[[], str]]] = {
-    README: {"statemachine": lambda: mermaid(load_asl_for_diagram())},
+    README: {"statemachine": lambda: mermaid(deployed_asl())},
     DEPLOY: {
         "terraform-inputs": terraform_inputs,
         "terraform-outputs": terraform_outputs,
@@ -226,7 +224,9 @@ def stale() -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="agent docs", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", action="store_true")
     mode.add_argument("--check", action="store_true")
@@ -240,7 +240,3 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path.relative_to(REPO)}: generated sections are out of date: run `make docs`", file=sys.stderr)
             return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Before `make deploy`: will the first `terraform apply` work? Fails fast, says how to fix it.
 
   preflight.py [--region R]            (make preflight; make deploy runs it first)
@@ -18,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from deployment import TERRAFORM_DIR, SettingsProblem, creates_endpoint, effective_settings, needs_model_resolution
+from harness.deployment import SettingsProblem, creates_endpoint, effective_settings, needs_model_resolution
+from harness.paths import TERRAFORM_DIR
 
 
 @dataclass(frozen=True)
@@ -305,7 +304,3 @@ def main(argv: list[str] | None = None, clients_for: Callable[[str], Clients] = 
     failed = [c.name for c in checks if not c.ok]
     print(f"\npreflight: {'FAILED: ' + ', '.join(failed) if failed else 'all checks passed'}")
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

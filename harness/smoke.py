@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """After `make deploy`: does the deployed bot answer? If not, which link is broken?
 
   smoke.py [--outputs FILE]            (make smoke)
@@ -28,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import _paths  # noqa: F401  (functions/ on the path)
 from agent_core.answers import answer
 
 
@@ -161,7 +159,8 @@ def _payload_problems(clients: Clients, endpoint: str, payload_format: str) -> l
     the mismatch."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from agent_core.model import PAYLOAD_FORMATS, ModelOutputInvalid
+    from agent_core.model_errors import ModelOutputInvalid
+    from agent_core.payloads import PAYLOAD_FORMATS
     from agent_core.prompts import Prompt
 
     spec = PAYLOAD_FORMATS[payload_format]
@@ -249,7 +248,3 @@ def main(argv: list[str] | None = None, clients_for: Callable[[str], Clients] = 
     failed = [check for check in checks if not check.ok]
     print(f"\nsmoke: {len(checks) - len(failed)} of {len(checks)} turns answered as expected")
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Measure the agent: routing, ids, answers, clarifications, LLM calls and latency.
 
-  evaluate.py DATASET.jsonl [DATASET.jsonl ...] [--llm offline|replay:PATH|sagemaker:ENDPOINT]
+  agent eval DATASET.jsonl [DATASET.jsonl ...] [--llm offline|replay:PATH|sagemaker:ENDPOINT]
               [--record CASSETTE.json] [--min-accuracy 0.9] [--json-out report.json] [--limit N]
 
 Each conversation runs in its own session through the local runtime (the real state machine and
@@ -26,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from expectations import lookups, problems
-from local_runtime import LocalAgent
-from terraform_offline import whole_number_setting
+from harness.expectations import lookups, problems
+from harness.runtime import LocalAgent
+from harness.terraform import whole_number_setting
 
 NO_TOOL = "no_tool"
 
@@ -265,7 +264,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nrouting accuracy {accuracy} is below --min-accuracy {args.min_accuracy}", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

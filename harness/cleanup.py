@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """After `terraform destroy`: is anything of the deployment left, above all the costly endpoint?
 
-  check_cleanup.py [--outputs FILE] [--prefix support-agent] [--region eu-west-1]
+  agent cleanup [--outputs FILE] [--prefix support-agent] [--region eu-west-1]
 
 Lists, with every page of every list, what is named with the deployment's prefix: SageMaker
 endpoints, endpoint configurations and models, the Lex bot's CloudFormation stack, Lex bots, Lambda
@@ -23,8 +22,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from deployment import TERRAFORM_DIR, tfvars
-from local_runtime import terraform_defaults
+from harness.deployment import tfvars
+from harness.manifest import terraform_defaults
+from harness.paths import TERRAFORM_DIR
 
 # What must be gone for the teardown to count as complete.
 BLOCKING = (
@@ -131,7 +131,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"teardown incomplete: {', '.join(blocking)} left; run make destroy again or delete them")
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from harness.paths import VARIABLES_PATH
+
 
 class TerraformFailed(RuntimeError):
     """Terraform init or apply failed; ``details`` are its error diagnostics' texts."""
@@ -97,7 +99,7 @@ def variable_problem(name: str, value: Any, variables: Path | None = None) -> st
     error message, or None when Terraform accepts it (the same rule the deployment enforces)."""
     import tempfile
 
-    variables = variables or Path(__file__).resolve().parent.parent / "terraform" / "variables.tf"
+    variables = variables or VARIABLES_PATH
     with tempfile.TemporaryDirectory() as directory:
         try:
             # region has no default: any region the validation accepts lets the others be checked
@@ -124,3 +126,26 @@ def whole_number_setting(name: str) -> Callable[[str], int]:
         return number
 
     return parse
+
+
+def unformatted(directory: Path) -> list[str]:
+    result = terraform_command(directory).fmt(check=True, recursive=True, list=True)
+    return [line for line in (result.value or "").splitlines() if line.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``agent fmt [--check]``: terraform fmt for terraform/ (``--check`` lists unformatted files, exit 1)."""
+    import argparse
+
+    from harness.paths import TERRAFORM_DIR
+
+    parser = argparse.ArgumentParser(prog="agent fmt", description=main.__doc__)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    if args.check:
+        files = unformatted(TERRAFORM_DIR)
+        for file in files:
+            print(f"terraform/{file} is not formatted (make format)")
+        return 1 if files else 0
+    terraform_command(TERRAFORM_DIR).fmt(recursive=True, write=True)
+    return 0

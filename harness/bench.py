@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """Performance figures, printed as tables (not timed tests): make bench.
 
-  bench.py [--quick] [--suite] [--write docs/performance.md] [--json-out bench.json]
+  agent bench [--quick] [--suite] [--write docs/performance.md] [--json-out bench.json]
 
 1. LLM calls, iterations, state transitions and Lambda invocations per turn, by kind of turn, for
-   this state machine and for the original write-up's loop (scripts/original_loop.py) on the same
+   this state machine and for the original write-up's loop (harness/original_loop.py) on the same
    questions, both with the offline stand-in.
 2. Prompt sizes (characters, approximate tokens) and how the planner prompt grows with the number
    of tools.
@@ -18,24 +17,31 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
+import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import _paths  # noqa: F401  (functions/ on the path)
 from agent_core import interpreting, planning, prompts, registry
-from agent_core.model import OfflineBackend
-from local_runtime import FUNCTIONS_DIR, REPO, LocalAgent, local_manifest
-from original_loop import run as run_original
+from harness.manifest import local_manifest
+from harness.models import OfflineBackend
+from harness.original_loop import run as run_original
+from harness.paths import REPO
+from harness.runtime import LocalAgent
 
 KINDS = {
     "no tool": ["How is the weather in Scotland right now?", "Tell me a joke", "What are your business hours?"],
@@ -115,41 +121,56 @@ def prompt_sizes() -> dict[str, Any]:
 
 
 _IMPORT_SNIPPET = """
-import os, sys, time, importlib.util
-os.environ.update({env!r})
-sys.path.insert(0, {functions!r})
+import time, importlib
 started = time.perf_counter()
-spec = importlib.util.spec_from_file_location("handler", {path!r})
-module = importlib.util.module_from_spec(spec)
-sys.modules["handler"] = module
-spec.loader.exec_module(module)
+importlib.import_module({module!r})
 print((time.perf_counter() - started) * 1000)
 """
-_ENVIRONMENT = {  # what Terraform sets (values only need to be well-formed)
-    "AWS_REGION": "us-east-1",
-    "PYDANTIC_DISABLE_PLUGINS": "__all__",
-    "STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:support-agent-turn",
-    "TABLE_NAME": "support-agent-orders",
-    "TOOL_FUNCTIONS": "{}",
-    "LLM_BACKEND": "sagemaker",
-    "LLM_ENDPOINT_NAME": "support-agent-llm",
-}
 
 
-def _fresh_interpreter_ms(code: str) -> float:
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+@contextlib.contextmanager
+def unpacked_packages() -> Iterator[dict[str, Path]]:
+    """Every function's package, unpacked from the file lists Terraform zips (modules/definition)."""
+    with tempfile.TemporaryDirectory(prefix="bench-packages-") as workdir:
+        roots = {}
+        for name, files in local_manifest()["packages"].items():
+            root = Path(workdir) / name
+            for inside, source in files.items():
+                (root / inside).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, root / inside)
+            roots[name] = root
+        yield roots
+
+
+def _fresh_interpreter_ms(code: str, package: Path | None = None, environment: dict[str, str] | None = None) -> float:
+    """Run ``code`` in a new interpreter; with ``package``, as Lambda would: the unpacked zip and the
+    third-party libraries on the path (the runtime's and the Powertools layer's), the repository's
+    editable install out of sight (-S: no site initialisation), and the function's environment."""
+    command, env = [sys.executable, "-c", code], None
+    if package is not None:
+        site_packages = sysconfig.get_paths()["purelib"]
+        command = [sys.executable, "-S", "-c", code]
+        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": f"{package}{os.pathsep}{site_packages}"}
+        env |= {"AWS_REGION": "us-east-1", **(environment or {})}
+    output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=package, env=env).stdout
     return float(output.strip().splitlines()[-1])
 
 
 def cold_starts(runs: int) -> dict[str, Any]:
-    sizes = package_sizes()
+    manifest = local_manifest()
     functions = {}
-    for folder in sorted(sizes):
-        code = _IMPORT_SNIPPET.format(
-            env=_ENVIRONMENT, functions=str(FUNCTIONS_DIR), path=str(FUNCTIONS_DIR / folder / "handler.py")
-        )
-        times = [_fresh_interpreter_ms(code) for _ in range(runs)]
-        functions[folder] = {"import_ms": round(statistics.median(times)), "package_bytes": sizes[folder]}
+    with unpacked_packages() as roots:
+        for folder, root in sorted(roots.items()):
+            code = _IMPORT_SNIPPET.format(module=f"{folder}.handler")
+            environment = manifest.environment(folder)
+            times = [_fresh_interpreter_ms(code, root, environment) for _ in range(runs)]
+            files = manifest["packages"][folder]
+            functions[folder] = {
+                "import_ms": round(statistics.median(times)),
+                "package_bytes": zipped_size(files),
+                "package_files": len(files),
+            }
+        heaviest = heaviest_imports(roots["fulfilment"], manifest.environment("fulfilment"))
     tracer = "from aws_lambda_powertools import Tracer\nimport time\nt = time.perf_counter()\n"
     tracer += "Tracer(service='x', disabled=False)\nprint((time.perf_counter() - t) * 1000)"
     try:
@@ -161,39 +182,42 @@ def cold_starts(runs: int) -> dict[str, Any]:
     client_floor += "print((time.perf_counter() - t) * 1000)"
     return {
         "functions": functions,
-        "heaviest_imports": heaviest_imports(),
+        "heaviest_imports": heaviest,
         "tracer_ms": tracer_ms,
         # what the fulfilment Lambda cannot do without: botocore and a Step Functions client, nothing else
         "stepfunctions_client_ms": round(statistics.median(_fresh_interpreter_ms(client_floor) for _ in range(runs))),
     }
 
 
-def heaviest_imports(folder: str = "fulfilment", top: int = 6) -> list[dict[str, Any]]:
+def heaviest_imports(package: Path, environment: dict[str, str], top: int = 6) -> list[dict[str, Any]]:
     """What the fulfilment handler's import spends its time on (python -X importtime), top-level only."""
-    code = _IMPORT_SNIPPET.format(
-        env=_ENVIRONMENT, functions=str(FUNCTIONS_DIR), path=str(FUNCTIONS_DIR / folder / "handler.py")
-    )
+    site_packages = sysconfig.get_paths()["purelib"]
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": f"{package}{os.pathsep}{site_packages}"}
+    env |= {"AWS_REGION": "us-east-1", **environment}
+    code = _IMPORT_SNIPPET.format(module="fulfilment.handler")
     stderr = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-S", "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=package,
+        env=env,
     ).stderr
     rows = []
     for line in stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
-        if match and match.group(3) == "":  # imported directly by the handler
+        if match and match.group(3) == "  ":  # imported directly by fulfilment.handler
             rows.append({"module": match.group(4), "cumulative_ms": round(int(match.group(2)) / 1000)})
     return sorted(rows, key=lambda row: -row["cumulative_ms"])[:top]
 
 
-def package_sizes() -> dict[str, int]:
-    """Zip each function as Terraform's archive_file would, from the definition module's file lists."""
-    sizes = {}
-    for name, files in local_manifest()["packages"].items():
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for inside, source in sorted(files.items()):
-                archive.write(source, inside)
-        sizes[name] = len(buffer.getvalue())
-    return sizes
+def zipped_size(files: dict[str, str]) -> int:
+    """The size of a function's zip, made as Terraform's archive_file makes it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for inside, source in sorted(files.items()):
+            archive.write(source, inside)
+    return len(buffer.getvalue())
 
 
 def orchestration_cost(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -211,12 +235,7 @@ def orchestration_cost(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def wall_times(suite: bool) -> dict[str, Any]:
     started = time.perf_counter()
     subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "scripts" / "chat.py"),
-            "--conversations",
-            str(REPO / "data/eval/original_cases.jsonl"),
-        ],
+        [sys.executable, "-m", "harness.cli", "chat", "--conversations", str(REPO / "data/eval/original_cases.jsonl")],
         capture_output=True,
         check=True,
     )
@@ -276,10 +295,15 @@ def render(results: dict[str, Any]) -> str:
         "",
         "### Cold start per Lambda",
         "",
-        "| function | import (median, ms) | package (bytes) |",
-        "| --- | --- | --- |",
+        "Each package unpacked on its own and its handler imported in a fresh interpreter, as Lambda would:",
+        "",
+        "| function | import (median, ms) | package (bytes, zipped) | files |",
+        "| --- | --- | --- | --- |",
     ]
-    out += [f"| {name} | {row['import_ms']} | {row['package_bytes']:,} |" for name, row in cold["functions"].items()]
+    out += [
+        f"| {name} | {row['import_ms']} | {row['package_bytes']:,} | {row['package_files']} |"
+        for name, row in cold["functions"].items()
+    ]
     out += ["", "Heaviest imports of the fulfilment handler (cumulative ms):", ""]
     out += [f"- {row['module']}: {row['cumulative_ms']}" for row in cold["heaviest_imports"]]
     tracer = cold["tracer_ms"]
@@ -291,14 +315,9 @@ def render(results: dict[str, Any]) -> str:
         f"Powertools Tracer (X-Ray SDK) construction: {'not measured' if tracer is None else f'{tracer:.0f} ms'}.",
     ]
     walls = results["wall_times"]
-    suite = "not measured (bench.py --suite)" if walls["suite_s"] is None else f"{walls['suite_s']} s"
-    out += [
-        "",
-        "### Wall time",
-        "",
-        f"- `make demo` (six questions, fresh process): {walls['demo_s'] or 'not measured'} s",
-        f"- test suite: {suite}",
-    ]
+    demo = "not measured" if walls["demo_s"] is None else f"{walls['demo_s']} s"
+    suite = "not measured (agent bench --suite)" if walls["suite_s"] is None else f"{walls['suite_s']} s"
+    out += ["", "### Wall time", "", f"- `make demo` (six questions, fresh process): {demo}", f"- test suite: {suite}"]
     return "\n".join(out)
 
 
@@ -327,13 +346,11 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     if args.write:
         args.write.write_text(
-            "# Performance\n\nGenerated by `make bench` (scripts/bench.py); figures from one run.\n\n" + table + "\n",
+            "# Performance\n\nGenerated by `make bench-docs` (harness/bench.py); figures from one run.\n\n"
+            + table
+            + "\n",
             encoding="utf-8",
         )
     if args.json_out:
         args.json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

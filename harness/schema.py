@@ -733,7 +733,3 @@ def main(argv: list[str] | None = None) -> int:
     counts = ", ".join(f"{len(snapshot[kind])} {kind}" for kind in KINDS)
     print(f"wrote {args.output} ({counts}) in {time.monotonic() - started:.1f}s")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Resolve a SageMaker JumpStart model for Terraform: image, artifact, environment, payload format.
 
-  resolve_jumpstart_model.py [--model-id huggingface-text2text-flan-ul2-bf16] [--region eu-west-1]
+  make resolve-model (python -m harness.jumpstart) [--model-id huggingface-text2text-flan-ul2-bf16] [--region eu-west-1]
 
 Writes terraform/jumpstart.auto.tfvars.json (Terraform reads it on the next plan or apply) with facts
 about the model and nothing else: every key is a ``jumpstart_*`` variable (the region and model it

@@ -19,12 +19,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-import _paths  # noqa: F401  (functions/ on the path)
 from agent_core import memory
 from agent_core.answers import answer
 from agent_core.execution import execution_input, execution_name, result_of
 from agent_core.text import clean_user_text
-from local_runtime import REPO, Session, ToolUse, summarise, tool_uses
+from harness.paths import REPO
+from harness.results import ToolUse, summarise, tool_uses
+from harness.runtime import Session
 
 
 @dataclass

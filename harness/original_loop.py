@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import _paths  # noqa: F401  (functions/ on the path)
 from agent_core import interpreting, planning, registry
 from agent_core.answers import answer
-from agent_core.model import Backend, generate
+from agent_core.backends import Backend
+from agent_core.model import generate
 from agent_core.prompts import prompt
-from local_runtime import SAMPLE_DATA_PATH
+from harness.paths import SAMPLE_DATA_PATH
 
 MAX_LOOP_COUNT = 2
 

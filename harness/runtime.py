@@ -1,0 +1,172 @@
+"""The turn runner: the deployed system on this machine, with no AWS account.
+
+``LocalAgent`` deploys what Terraform deploys (``manifest``: terraform/modules/definition, evaluated)
+onto moto (``bootstrap``), runs every Lambda in-process (``lambdas``), executes the state machine with
+moto's ASL interpreter as an Express state machine (``moto_adapter`` adds StartSyncExecution), and
+asks each question the way Lex does: a Lex V2 event to the fulfilment handler (``events``). What a
+turn did is read back from the execution (``results``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from agent_core.backends import Backend
+from harness import bootstrap, moto_adapter, results
+from harness.events import lex_event
+from harness.manifest import REGION, Manifest, local_manifest, terraform_defaults
+from harness.models import REAL_SERVICES, RecordingBackend, backend_for
+
+_ACTIVE = threading.Lock()  # moto and its patches are process-wide: one local agent at a time
+
+
+@dataclass
+class Session:
+    id: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+class LocalAgent:
+    """The deployed system, on this machine.
+
+    ``llm``: ``offline``, ``replay:PATH``, ``sagemaker:ENDPOINT``, ``bedrock:MODEL_ID`` or a ``Backend``
+    object (tests use that to inject faults). ``settings``: Terraform variables over their defaults
+    (``max_iterations``, ``turn_budget_seconds``); ``timeouts``: derived timeouts replaced by name
+    (the fault tests shorten them). ``log_sink``: where the functions' logs and metrics go (nowhere
+    by default), at ``log_level``. ``memory``: ``session_attributes`` or ``dynamodb``.
+    """
+
+    _instances = itertools.count()
+
+    def __init__(
+        self,
+        llm: str | Backend = "offline",
+        *,
+        max_iterations: int | None = None,
+        settings: dict[str, Any] | None = None,
+        timeouts: dict[str, int] | None = None,
+        payload_format: str = "text2text",
+        record_path: str | Path | None = None,
+        log_sink: TextIO | None = None,
+        log_level: str = "INFO",
+        memory: str = "session_attributes",
+    ) -> None:
+        if memory not in ("session_attributes", "dynamodb"):
+            raise ValueError(f"memory must be session_attributes or dynamodb, not {memory!r}")
+        self.settings = dict(settings or {})
+        if max_iterations is not None:
+            self.settings["max_iterations"] = max_iterations
+        self.timeout_overrides = dict(timeouts or {})
+        self.payload_format = payload_format
+        self.llm = llm
+        self.record_path = Path(record_path) if record_path else None
+        self.log_sink = log_sink
+        self.log_level = log_level if log_sink is not None else "CRITICAL"
+        self.memory = memory
+        self.executions: list[Any] = []
+        self.model_label = ""
+        self._prefix = f"_local{next(self._instances)}"
+        self._stack = contextlib.ExitStack()
+
+    # -------------------------------------------------------- lifecycle
+
+    def __enter__(self) -> LocalAgent:
+        if not _ACTIVE.acquire(blocking=False):
+            raise RuntimeError("one LocalAgent at a time: moto and the Lambda routing are process-wide")
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            _ACTIVE.release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._stack.close()
+        finally:
+            _ACTIVE.release()
+
+    def _start(self) -> None:
+        backend = self._backend()  # before moto: a real model's client needs real credentials
+        kind = self.llm.split(":", 1)[0] if isinstance(self.llm, str) else ""
+        self._stack.enter_context(_environment({"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}))
+        self._stack.enter_context(
+            moto_adapter.mocked_aws(passthrough=[REAL_SERVICES[kind]] if kind in REAL_SERVICES else [])
+        )
+        self._stack.enter_context(
+            moto_adapter.lambda_invokes_routed(lambda name: self.deployment.function_named(name).invoke)
+        )
+        self._stack.enter_context(moto_adapter.sync_executions_served(self.executions.append))
+        self.deployed: Manifest = local_manifest(
+            self.settings,
+            timeout_overrides=self.timeout_overrides,
+            memory_table=self.memory == "dynamodb",
+            payload_format=self.payload_format,
+            log_level=self.log_level,
+        )
+        self.timeouts = self.deployed.timeouts
+        self.deployment = bootstrap.deploy(
+            self._stack, self.deployed, module_prefix=self._prefix, log_sink=self.log_sink or _DISCARD
+        )
+        self.functions = self.deployment.functions
+        self.functions["llm"].module._BACKEND = backend  # the LLM function's one seam for another backend
+        self.model_label = backend.label
+
+    def _backend(self) -> Backend:
+        backend = self.llm if not isinstance(self.llm, str) else backend_for(self.llm, self.payload_format, REGION)
+        return RecordingBackend(backend, self.record_path) if self.record_path else backend
+
+    # -------------------------------------------------------- talking to the agent
+
+    def session(self) -> Session:
+        return Session(id=f"local-{uuid.uuid4().hex[:12]}")
+
+    def ask(self, session: Session, text: Any) -> results.Turn:
+        """One Lex turn: build the Lex V2 event, call the fulfilment handler, read what happened."""
+        event = lex_event(session.id, text, session.attributes, bot_name=f"{terraform_defaults()['name_prefix']}-bot")
+        before = len(self.executions)
+        started = time.perf_counter()
+        response = self.functions["fulfilment"].invoke(event)
+        elapsed_ms = round((time.perf_counter() - started) * 1000)
+        session.attributes = dict(response["sessionState"]["sessionAttributes"])
+        answer = response["messages"][0]["content"]
+        new = self.executions[before:]
+        if not new:
+            return results.Turn(str(text), answer, response, {}, "NOT_RUN", [], [], 0, 0, elapsed_ms)
+        execution = new[-1]
+        return results.local_turn(
+            str(text),
+            answer,
+            response,
+            moto_adapter.history(execution),
+            moto_adapter.status(execution),
+            moto_adapter.output(execution),
+            moto_adapter.failure(execution),
+            elapsed_ms,
+        )
+
+
+class _Discard(io.TextIOBase):
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+_DISCARD = _Discard()
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Any:
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, values):
+        yield
