@@ -30,7 +30,7 @@ demo: $(STAMP)
 test: $(STAMP) $(CHECKOV_VENV)/.installed $(JUMPSTART_VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/lint-imports
+	$(AGENT) contracts
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov JUMPSTART_PYTHON=$(JUMPSTART_VENV)/bin/python $(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 ## The slow profile: 10,000 property-based examples per property, the full evaluation.
@@ -75,7 +75,7 @@ cassettes: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/lint-imports
+	$(AGENT) contracts
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

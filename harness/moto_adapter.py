@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-SUPPORTED = ((5, 2), (5, 3))  # moto >= 5.2, < 5.3 (pyproject pins the same)
+SUPPORTED = ((5, 2),)  # the (major, minor) versions this adapter was written against; pyproject pins the same
 
 Invoker = Callable[[Any], Any]  # a Lambda handler call: event in, result out
 
