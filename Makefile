@@ -31,11 +31,11 @@ test: $(STAMP) $(CHECKOV_VENV)/.installed $(JUMPSTART_VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(AGENT) contracts
-	CHECKOV=$(CHECKOV_VENV)/bin/checkov JUMPSTART_PYTHON=$(JUMPSTART_VENV)/bin/python $(VENV)/bin/pytest -q -n 2 --dist loadfile
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov JUMPSTART_PYTHON=$(JUMPSTART_VENV)/bin/python $(VENV)/bin/pytest -q -n 2 --dist worksteal
 
 ## The slow profile: 10,000 property-based examples per property, the full evaluation.
 test-slow: $(STAMP) $(CHECKOV_VENV)/.installed $(JUMPSTART_VENV)/.installed
-	CHECKOV=$(CHECKOV_VENV)/bin/checkov JUMPSTART_PYTHON=$(JUMPSTART_VENV)/bin/python $(VENV)/bin/pytest -q -n 2 --dist loadfile --slow
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov JUMPSTART_PYTHON=$(JUMPSTART_VENV)/bin/python $(VENV)/bin/pytest -q -n 2 --dist worksteal --slow
 
 ## An interactive chat with the local agent (agent chat --help for more).
 chat: $(STAMP)

@@ -96,7 +96,7 @@ def measure() -> tuple[dict[str, Usage], dict[str, float]]:
             for question in questions:
                 before = len(sink.getvalue())
                 turn = agent.ask(agent.session(), question)
-                events = agent.executions[-1].to_history_output()["events"]
+                events = turn.events
                 # Step Functions logs every state's input and output (level ALL with data) ...
                 execution_bytes = sum(len(json.dumps(event, default=str)) for event in events)
                 # ... and the functions their INFO lines and metrics.

@@ -107,6 +107,7 @@ class LocalAgent:
             moto_adapter.lambda_invokes_routed(lambda name: self.deployment.function_named(name).invoke)
         )
         self._stack.enter_context(moto_adapter.sync_executions_served(self.executions.append))
+        self._stack.enter_context(moto_adapter.parsed_definitions_cached())
         self.deployed: Manifest = local_manifest(
             self.settings,
             timeout_overrides=self.timeout_overrides,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
+
+import pytest
 
 from harness import evaluate
+from harness.manifest import local_manifest
 from support import REPO
 
 ORIGINAL = REPO / "data" / "eval" / "original_cases.jsonl"
@@ -23,17 +25,21 @@ def test_routing_rows_become_cases():
     assert no_id.turns[0]["expect"] == {"route": ["order_status"], "tools": {}, "outcome": "clarify"}
 
 
-def test_evaluate_reports_every_measure_and_gates_on_accuracy(agents, tmp_path, capsys):
+@pytest.fixture(scope="module")
+def evaluated(agents, tmp_path_factory):
+    """One small evaluation, recorded: the six original cases and the first six routing rows."""
     agents.close()
-    report = tmp_path / "report.json"
-    code = evaluate.main(
-        [str(ORIGINAL), str(ROUTING), "--limit", "12", "--json-out", str(report), "--min-accuracy", "0.5"]
-    )
-    assert code == 0
-    printed = capsys.readouterr().out
-    assert "routing accuracy" in printed and "confusion matrix" in printed
-    metrics = json.loads(report.read_text())["metrics"]
-    assert metrics["turns"] == 18
+    folder = tmp_path_factory.mktemp("evaluated")
+    cassette, report = folder / "cassette.json", folder / "report.json"
+    arguments = [str(ORIGINAL), str(ROUTING), "--limit", "6", "--record", str(cassette), "--json-out", str(report)]
+    assert evaluate.main([*arguments, "--min-accuracy", "0.5"]) == 0
+    return json.loads(report.read_text()), cassette
+
+
+def test_evaluate_reports_every_measure(evaluated, capsys):
+    report, _ = evaluated
+    metrics = report["metrics"]
+    assert metrics["turns"] == 12
     assert metrics["routing_accuracy"] is not None and 0 <= metrics["routing_accuracy"] <= 1
     assert sum(sum(row.values()) for row in metrics["confusion_matrix"].values()) == metrics["counted_turns"]["routing"]
     assert set(metrics["routing_per_tool"]) >= {"order_status", "return_status", "no_tool"}
@@ -46,36 +52,45 @@ def test_evaluate_reports_every_measure_and_gates_on_accuracy(agents, tmp_path, 
     ):
         assert metrics[key] is not None, key
     assert metrics["answer_check_pass_rate"] == 1.0  # the six original cases
-    assert evaluate.main([str(ORIGINAL), "--min-accuracy", "1.01"]) == 1
 
 
-def test_a_recorded_run_replays_to_the_same_results(agents, tmp_path):
-    agents.close()
-    cassette, first, second = tmp_path / "cassette.json", tmp_path / "a.json", tmp_path / "b.json"
-    assert evaluate.main([str(ORIGINAL), "--record", str(cassette), "--json-out", str(first)]) == 0
-    assert evaluate.main([str(ORIGINAL), "--llm", f"replay:{cassette}", "--json-out", str(second)]) == 0
-    recorded, replayed = json.loads(first.read_text()), json.loads(second.read_text())
+def test_a_recorded_run_replays_to_the_same_results_and_the_gate_fails_below_its_bar(evaluated, tmp_path, capsys):
+    recorded, cassette = evaluated
+    replayed = tmp_path / "replayed.json"
+    arguments = [
+        str(ORIGINAL),
+        str(ROUTING),
+        "--limit",
+        "6",
+        "--llm",
+        f"replay:{cassette}",
+        "--json-out",
+        str(replayed),
+    ]
+    assert evaluate.main([*arguments, "--min-accuracy", "1.01"]) == 1
+    printed = capsys.readouterr()
+    assert "routing accuracy" in printed.out and "confusion matrix" in printed.out
+    assert "is below --min-accuracy 1.01" in printed.err
+    replayed_report = json.loads(replayed.read_text())
     for key in ("routing_accuracy", "id_extraction_accuracy", "answer_check_pass_rate", "confusion_matrix"):
-        assert recorded["metrics"][key] == replayed["metrics"][key]
-    assert replayed["model"].startswith("replay:")
+        assert recorded["metrics"][key] == replayed_report["metrics"][key]
+    assert replayed_report["model"].startswith("replay:")
 
 
-def test_bench_prints_its_tables_and_meets_the_call_targets(tmp_path):
+def test_bench_prints_its_tables_and_meets_the_call_targets(agents, tmp_path, capsys):
+    from harness import bench
+
+    agents.close()
     out = tmp_path / "bench.json"
-    result = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "agent"), "bench", "--smoke", "--json-out", str(out)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    assert "### Cold start per Lambda" in result.stdout and "### Prompt sizes" in result.stdout
+    assert bench.main(["--smoke", "--json-out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "### Cold start per Lambda" in printed and "### Prompt sizes" in printed
     figures = json.loads(out.read_text())
     calls = {row["kind"]: (row["llm_calls"], row["original_llm_calls"]) for row in figures["turns"]}
     assert calls["no tool"] == (1, 2)
     assert calls["one tool"][0] == 2
     assert all(ours <= original for ours, original in calls.values())
-    assert set(figures["cold_starts"]["functions"]) == {"fulfilment", "llm", "parse", "order_status", "return_status"}
+    assert set(figures["cold_starts"]["functions"]) == set(local_manifest()["function_names"])
     assert all(row["package_bytes"] < 100_000 for row in figures["cold_starts"]["functions"].values())
     assert figures["cold_starts"]["stepfunctions_client_ms"] > 0
     assert figures["prompts"]["planner"]["tokens"] < 1024  # Flan-UL2 reads 2,048 tokens
@@ -93,16 +108,24 @@ def test_the_documents_state_how_many_tools_fit_the_prompt_as_bench_computes_it(
     assert f"**{fit} tools** fit Flan-UL2's" in (REPO / "docs" / "performance.md").read_text()
 
 
-def test_the_cost_document_is_what_the_model_computes():
+@pytest.fixture(scope="module")
+def measured(agents):
     from harness import cost as cost_model
 
-    assert (REPO / "docs" / "cost.md").read_text() == cost_model.render(*cost_model.measure()), "run `make cost`"
+    agents.close()
+    return cost_model.measure()
 
 
-def test_the_cost_model_favours_this_design_on_model_calls():
+def test_the_cost_document_is_what_the_model_computes(measured):
     from harness import cost as cost_model
 
-    ours, original = cost_model.measure()
+    assert (REPO / "docs" / "cost.md").read_text() == cost_model.render(*measured), "run `make cost`"
+
+
+def test_the_cost_model_favours_this_design_on_model_calls(measured):
+    from harness import cost as cost_model
+
+    ours, original = measured
     assert ours["no tool"].llm_calls == 1 and original["no tool"] == 2
     mix_calls = sum(cost_model.MIX[k] * ours[k].llm_calls for k in cost_model.MIX)
     assert mix_calls < sum(cost_model.MIX[k] * original[k] for k in cost_model.MIX)

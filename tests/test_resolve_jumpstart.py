@@ -22,27 +22,76 @@ OFFLINE = {
 }
 
 
-def run(*args, env=None, tmp_path, tfvars='region = "us-east-1"\n'):
-    """The resolver with ``tfvars`` as your terraform.tfvars (None: there is none)."""
-    assert PYTHON.exists(), f"{PYTHON} is missing: `make test` installs sagemaker-core in .local/venvs/jumpstart"
+# Each scenario: (arguments, your terraform.tfvars or None). They run in one interpreter (importing the
+# SageMaker SDK takes seconds), each with its own output file; the SDK reads the local specs named in OFFLINE.
+SCENARIOS = {
+    "default": ((), 'region = "us-east-1"\n'),
+    "tgi": (
+        ("--model-id", "test-tgi-uncompressed", "--region", "eu-west-1", "--instance-type", "ml.g5.12xlarge"),
+        'region = "us-east-1"\n',
+    ),
+    "yours": (
+        (),
+        'region = "eu-west-1"\njumpstart_model_id = "test-tgi-uncompressed"\n'
+        'endpoint_instance_type = "ml.g5.12xlarge"\n',
+    ),
+    "no region": ((), None),
+    "unknown model": (("--model-id", "no-such-model"), 'region = "us-east-1"\n'),
+}
+_DRIVER = """
+import contextlib, io, json, sys
+from harness import jumpstart
+results = {}
+for name, args in json.loads(sys.argv[1]).items():
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        try:
+            code = jumpstart.main(args)
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 2
+    results[name] = {"returncode": code, "stderr": stderr.getvalue()}
+print(json.dumps(results))
+"""
+
+
+class Result:
+    def __init__(self, returncode: int, stderr: str) -> None:
+        self.returncode, self.stderr = returncode, stderr
+
+
+def resolver_environment(env=None):
+    """No AWS credentials or configuration from this machine; the resolver importable as make runs it."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     clean.update(
         AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent"
     )
-    clean.update(env or {}, PYTHONPATH=str(REPO))  # as make resolve-model runs it
-    output = tmp_path / "jumpstart.auto.tfvars.json"
-    yours = tmp_path / "terraform.tfvars"
-    if tfvars is not None:
-        yours.write_text(tfvars)
+    return {**clean, **(env or {}), "PYTHONPATH": str(REPO)}
+
+
+def run_all(scenarios, directory: Path, env=None) -> dict[str, tuple[Result, Path]]:
+    assert PYTHON.exists(), f"{PYTHON} is missing: `make test` installs sagemaker-core in .local/venvs/jumpstart"
+    argv = {}
+    for name, (args, tfvars) in scenarios.items():
+        folder = directory / name.replace(" ", "_")
+        folder.mkdir(parents=True)
+        if tfvars is not None:
+            (folder / "terraform.tfvars").write_text(tfvars)
+        argv[name] = [*args, "--output", str(folder / "out.json"), "--tfvars", str(folder / "terraform.tfvars")]
     result = subprocess.run(
-        [str(PYTHON), "-m", "harness.jumpstart", "--output", str(output), "--tfvars", str(yours), *args],
+        [str(PYTHON), "-c", _DRIVER, json.dumps(argv)],
         capture_output=True,
         text=True,
-        env=clean,
-        check=False,
-        timeout=120,
+        env=resolver_environment(env),
+        check=True,
+        timeout=300,
     )
-    return result, output
+    results = json.loads(result.stdout.strip().splitlines()[-1])
+    return {name: (Result(**results[name]), directory / name.replace(" ", "_") / "out.json") for name in scenarios}
+
+
+@pytest.fixture(scope="module")
+def resolved(tmp_path_factory):
+    return run_all(SCENARIOS, tmp_path_factory.mktemp("resolved"), OFFLINE)
 
 
 def terraform_accepts(tfvars: Path, workdir: Path, yours: str = 'region = "us-east-1"\n') -> None:
@@ -58,8 +107,8 @@ def terraform_accepts(tfvars: Path, workdir: Path, yours: str = 'region = "us-ea
     assert result.retcode == 0, result.value or result.error
 
 
-def test_default_model_is_flan_ul2_tarball_with_text2text(tmp_path):
-    result, output = run(env=OFFLINE, tmp_path=tmp_path)
+def test_default_model_is_flan_ul2_tarball_with_text2text(resolved, tmp_path):
+    result, output = resolved["default"]
     assert result.returncode == 0, result.stderr
     tfvars = json.loads(output.read_text())
     assert tfvars["jumpstart_resolved_model_id"] == "huggingface-text2text-flan-ul2-bf16"
@@ -84,9 +133,8 @@ def test_default_model_is_flan_ul2_tarball_with_text2text(tmp_path):
     terraform_accepts(output, tmp_path / "tf")
 
 
-def test_tgi_model_with_uncompressed_weights_in_another_region(tmp_path):
-    args = ("--model-id", "test-tgi-uncompressed", "--region", "eu-west-1", "--instance-type", "ml.g5.12xlarge")
-    result, output = run(*args, env=OFFLINE, tmp_path=tmp_path)
+def test_tgi_model_with_uncompressed_weights_in_another_region(resolved, tmp_path):
+    result, output = resolved["tgi"]
     assert result.returncode == 0, result.stderr
     tfvars = json.loads(output.read_text())
     assert tfvars["jumpstart_region"] == "eu-west-1"
@@ -102,15 +150,8 @@ def test_tgi_model_with_uncompressed_weights_in_another_region(tmp_path):
     terraform_accepts(output, tmp_path / "tf", 'region = "eu-west-1"\n')
 
 
-def test_your_model_region_and_instance_type_are_read_from_your_tfvars(tmp_path):
-    yours = "\n".join(
-        [
-            'region = "eu-west-1"',
-            'jumpstart_model_id = "test-tgi-uncompressed"',
-            'endpoint_instance_type = "ml.g5.12xlarge"',
-        ]
-    )
-    result, output = run(env=OFFLINE, tmp_path=tmp_path, tfvars=yours)
+def test_your_model_region_and_instance_type_are_read_from_your_tfvars(resolved):
+    result, output = resolved["yours"]
     assert result.returncode == 0, result.stderr
     tfvars = json.loads(output.read_text())
     assert tfvars["jumpstart_resolved_model_id"] == "test-tgi-uncompressed"
@@ -119,15 +160,15 @@ def test_your_model_region_and_instance_type_are_read_from_your_tfvars(tmp_path)
     assert "set jumpstart_model_id" not in result.stderr
 
 
-def test_no_region_is_a_clear_error(tmp_path):
-    result, output = run(env=OFFLINE, tmp_path=tmp_path, tfvars=None)
+def test_no_region_is_a_clear_error(resolved):
+    result, output = resolved["no region"]
     assert result.returncode == 2
     assert "no region: set region in" in result.stderr and "Traceback" not in result.stderr
     assert not output.exists()
 
 
-def test_unknown_model_is_a_clear_error(tmp_path):
-    result, output = run("--model-id", "no-such-model", env=OFFLINE, tmp_path=tmp_path)
+def test_unknown_model_is_a_clear_error(resolved):
+    result, output = resolved["unknown model"]
     assert result.returncode == 2
     assert "unknown JumpStart model" in result.stderr and "no-such-model" in result.stderr
     assert "Traceback" not in result.stderr
@@ -135,7 +176,8 @@ def test_unknown_model_is_a_clear_error(tmp_path):
 
 
 def test_no_credentials_is_a_clear_error(tmp_path):
-    result, output = run(tmp_path=tmp_path)
+    """A run of its own: the SDK would otherwise read the specs from the local folders above."""
+    result, output = run_all({"no credentials": SCENARIOS["default"]}, tmp_path)["no credentials"]
     assert result.returncode == 3
     assert "no AWS credentials" in result.stderr and "Traceback" not in result.stderr
     assert not output.exists()

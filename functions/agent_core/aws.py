@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from typing import Any
 
 from agent_core.retries import client_policy
@@ -43,7 +44,6 @@ def client(
 
     ``session``: a botocore session; None is the default credential chain.
     """
-    import botocore.session
     from botocore.config import Config
 
     chosen = client_policy(policy)
@@ -53,4 +53,12 @@ def client(
         retries={"mode": "standard", "total_max_attempts": chosen.max_attempts},
     )
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    return (session or botocore.session.get_session()).create_client(service, region_name=region, config=config)
+    return (session or _default_session()).create_client(service, region_name=region, config=config)
+
+
+@cache
+def _default_session() -> Any:
+    """One botocore session per process: its clients share the service models it has loaded."""
+    import botocore.session
+
+    return botocore.session.get_session()
