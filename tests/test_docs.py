@@ -74,7 +74,7 @@ def test_the_reliability_figures_are_the_suites():
         f"({test_properties.SLOW_EXAMPLES:,} with `make test-slow`), "
         f"plus {test_properties.DEFAULT_WHOLE_TURNS} whole turns through the runtime"
     ) in section
-    assert "loadfile --slow" in (REPO / "Makefile").read_text().split("\ntest-slow:", 1)[1].split("\n\n")[0]
+    assert "worksteal --slow" in (REPO / "Makefile").read_text().split("\ntest-slow:", 1)[1].split("\n\n")[0]
     assert f"**{len(test_injection.CASES)}**" in section
     from terraform_support import hcl_files
     from test_security import STAR_RESOURCES, policy_statements
