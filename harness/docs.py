@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from harness.diagram import mermaid
 from harness.paths import REPO, TERRAFORM_DIR
 
 README = REPO / "README.md"
@@ -26,71 +27,6 @@ def deployed_asl() -> dict[str, Any]:
     from harness.manifest import local_manifest
 
     return json.loads(local_manifest().state_machine_definition)
-
-
-def _condition(rule: dict[str, Any]) -> str:
-    if "And" in rule:
-        return " and ".join(_condition(part) for part in rule["And"])
-    if "Or" in rule:
-        return " or ".join(_condition(part) for part in rule["Or"])
-    if "Not" in rule:
-        return f"not {_condition(rule['Not'])}"
-    variable = rule["Variable"].rsplit(".", 1)[-1]
-    operators = {
-        "StringEquals": "=",
-        "NumericEquals": "=",
-        "NumericLessThan": "<",
-        "NumericLessThanPath": "<",
-        "NumericGreaterThan": ">",
-        "BooleanEquals": "=",
-    }
-    for key, symbol in operators.items():
-        if key in rule:
-            value = rule[key]
-            value = value.rsplit(".", 1)[-1] if key.endswith("Path") else value
-            return f"{variable} {symbol} {value}"
-    return variable
-
-
-def _node(name: str, state: dict[str, Any]) -> str:
-    kind = state["Type"]
-    if kind == "Choice":
-        return f"{name}{{{name}}}"
-    if kind == "Task":
-        return f"{name}[[{name}]]"
-    if state.get("End") or kind in {"Succeed", "Fail"}:
-        return f"{name}([{name}])"
-    return f"{name}[{name}]"
-
-
-def mermaid(asl: dict[str, Any]) -> str:
-    """A Mermaid flowchart of the state machine: Tasks as double boxes, Choices as diamonds,
-    endings as rounded boxes, catches as dotted arrows."""
-    lines = ["flowchart TD", f"    start((start)) --> {asl['StartAt']}"]
-    edges: list[str] = []
-
-    def walk(states: dict[str, Any], indent: str) -> None:
-        for name, state in states.items():
-            if state["Type"] == "Map":
-                processor = state["ItemProcessor"]
-                lines.append(f"{indent}subgraph {name} [{name}: one branch per tool call, in parallel]")
-                lines.append(f"{indent}    direction TB")
-                walk(processor["States"], indent + "    ")
-                lines.append(f"{indent}end")
-            else:
-                lines.append(f"{indent}{_node(name, state)}")
-            if "Next" in state:
-                edges.append(f"    {name} --> {state['Next']}")
-            for choice in state.get("Choices", []):
-                edges.append(f'    {name} -- "{_condition(choice)}" --> {choice["Next"]}')
-            if "Default" in state:
-                edges.append(f'    {name} -- "otherwise" --> {state["Default"]}')
-            for catch in state.get("Catch", []):
-                label = "timeout" if "States.Timeout" in catch["ErrorEquals"] else "error"
-                edges.append(f'    {name} -. "{label}" .-> {catch["Next"]}')
-
-    walk(asl["States"], "    ")
-    return "\n".join(["```mermaid", *lines, *edges, "```"])
 
 
 def _terraform_blocks(file: str, kind: str) -> list[tuple[str, dict[str, Any]]]:
@@ -190,10 +126,174 @@ def _key_policy_statement(statement: dict[str, Any]) -> dict[str, Any]:
     return rendered
 
 
+def sample_ids() -> str:
+    """The records of data/sample_store.json a user can ask about, per tool."""
+    from agent_core import registry
+
+    tables = json.loads((REPO / "data" / "sample_store.json").read_text(encoding="utf-8"))["tables"]
+    rows = ["| tool | ids to try | their status |", "| --- | --- | --- |"]
+    for tool in registry.tools():
+        items = tables[tool.table]["items"]
+        ids = ", ".join(f"`{item[tool.argument]}`" for item in items)
+        statuses = ", ".join(sorted({str(item.get("status", "")) for item in items} - {""}))
+        rows.append(f"| {tool.name} | {ids} | {statuses} |")
+    return (
+        "\n".join(rows) + "\n\nAny other id is looked up and not found; text without an id is answered or asked about."
+    )
+
+
+def limits_table() -> str:
+    """functions/agent_core/limits.py as a table: each limit, its value and the comment that says why."""
+    rows = ["| limit | value | what it bounds |", "| --- | --- | --- |"]
+    section = ""
+    source = (REPO / "functions" / "agent_core" / "limits.py").read_text(encoding="utf-8")
+    for line in source.split('"""', 2)[2].splitlines():
+        if line.startswith("# "):
+            section = line[2:].strip()
+            continue
+        match = re.match(r"^([A-Z_]+) = ([0-9_]+)(?:\s+#\s*(.*))?$", line)
+        if match:
+            name, value, note = match.groups()
+            why = f"{section.rstrip('.')}: {note}" if note else section
+            rows.append(f"| `{name}` | {int(value):,} | {_cell(why)} |")
+    return "\n".join(rows)
+
+
+def retries_table() -> str:
+    """The retries of functions/agent_core/retries.json and the timeouts Terraform derives."""
+    from agent_core.retries import _document
+    from harness.manifest import local_manifest
+
+    policy, timeouts = _document(), local_manifest().timeouts
+    rows = ["| where | retried on | how |", "| --- | --- | --- |"]
+    for state, rules in policy["task_states"].items():
+        for rule in rules:
+            spec = policy["task_retries"][rule]
+            how = (
+                f"{spec['MaxAttempts']} more attempt(s), {spec['IntervalSeconds']} s, "
+                f"x{spec.get('BackoffRate', 2.0):g} backoff, {spec['JitterStrategy'].lower()} jitter"
+            )
+            rows.append(f"| `{state}` (state machine) | {', '.join(f'`{e}`' for e in spec['ErrorEquals'])} | {how} |")
+    for name, spec in policy["clients"].items():
+        read = f"{spec['read_timeout']:g} s read" if "read_timeout" in spec else "read timeout from the turn budget"
+        how = f"{spec['max_attempts']} attempt(s) in all, {spec['connect_timeout']:g} s connect, {read}"
+        rows.append(
+            f"| `{name}` client ({spec['service']}) | throttling, 5xx, timeouts (botocore standard mode) | {how} |"
+        )
+    rows += ["", "| timeout | seconds |", "| --- | --- |"]
+    rows += [f"| `{name}` | {value} |" for name, value in timeouts.items()]
+    rows += ["", f"Errors a Task's Catch answers as a delay: {', '.join(f'`{e}`' for e in policy['delay_errors'])}."]
+    return "\n".join(rows)
+
+
+def agent_commands() -> str:
+    from harness import cli
+
+    return "```text\n" + (cli.__doc__ or "").split("\n\n", 1)[1].split("\n\n")[0].strip("\n") + "\n```"
+
+
+def make_targets() -> str:
+    text = (REPO / "Makefile").read_text(encoding="utf-8")
+    rows = ["| target | what it does |", "| --- | --- |"]
+    described = ""
+    for line in text.splitlines():
+        if line.startswith("## "):
+            described = f"{described} {line[3:]}".strip()
+        elif re.match(r"^[a-z-]+:", line) and described:
+            rows.append(f"| `make {line.split(':')[0]}` | {_cell(described)} |")
+            described = ""
+        else:
+            described = ""
+    return "\n".join(rows)
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+EVALUATION = REPO / "docs" / "evaluation-offline.json"
+PERFORMANCE = REPO / "docs" / "performance.json"
+DATASET_NAMES = {
+    "original_cases.jsonl": "original six cases",
+    "conversations.jsonl": "our conversations (`conversations.jsonl`)",
+    "routing_dev.jsonl": "routing set (CLINC150 + Bitext)",
+}
+
+
+def evaluation_table() -> str:
+    report = json.loads(EVALUATION.read_text(encoding="utf-8"))
+    rows = [
+        "| data set | turns | routing | ids looked up exactly | answer checks | outcome |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, metrics in report["per_dataset"].items():
+        rows.append(
+            f"| {DATASET_NAMES.get(name, name)} | {metrics['turns']} | {_percent(metrics['routing_accuracy'])} | "
+            f"{_percent(metrics['id_extraction_accuracy'])} | {_percent(metrics['answer_check_pass_rate'])} | "
+            f"{_percent(metrics['outcome_accuracy'])} |"
+        )
+    return "\n".join(rows)
+
+
+def model_calls_table() -> str:
+    figures = json.loads(PERFORMANCE.read_text(encoding="utf-8"))
+    rows = ["| kind of turn | LLM calls, this design | LLM calls, original loop |", "| --- | --- | --- |"]
+    for row in figures["turns"]:
+        rows.append(f"| {row['kind']} | **{row['llm_calls']:g}** | {row['original_llm_calls']:g} |")
+    return "\n".join(rows)
+
+
+def performance_summary() -> str:
+    figures = json.loads(PERFORMANCE.read_text(encoding="utf-8"))
+    prompts, cold = figures["prompts"], figures["cold_starts"]
+    functions = ", ".join(
+        f"{name} {row['import_ms']} ms ({row['package_bytes'] / 1000:.0f} KB)"
+        for name, row in cold["functions"].items()
+    )
+    transitions = [row["transitions"] for row in figures["turns"]]
+    walls = figures["wall_times"]
+    lines = [
+        f"- **Prompt size**: the planner prompt is {prompts['planner']['chars']:,} characters "
+        f"(~{prompts['planner']['tokens']} tokens); at ~4 characters a token, about {prompts['tools_that_fit']} tools "
+        f"fit Flan-UL2's 2,048-token input.",
+        f"- **Cold start** (each package unpacked on its own, its handler imported in a fresh interpreter): "
+        f"{functions}. A Step Functions client alone takes {cold['stepfunctions_client_ms']} ms.",
+        f"- **Orchestration**: {min(transitions):g} to {max(transitions):g} state transitions per turn.",
+    ]
+    if walls.get("demo_s") is not None:
+        lines.append(
+            f"- **Wall time**: `make demo` {walls['demo_s']} s"
+            + (f"; the test suite {walls['suite_s']} s." if walls.get("suite_s") is not None else ".")
+        )
+    return "\n".join(lines)
+
+
+def first_run() -> str:
+    figures = json.loads(PERFORMANCE.read_text(encoding="utf-8")).get("first_run")
+    if not figures:
+        return "not measured yet (make bench-docs FIRST_RUN=1)"
+    return (
+        f"about {round(figures['first_test_s'] / 60)} minutes and {figures['disk_gb']:.1f} GB on a "
+        f"{figures['cores']}-core machine; later runs take about {round(figures['warm_test_s'], -1):.0f} s"
+    )
+
+
 DEPLOY = REPO / "docs" / "deploy.md"
+DOCS = REPO / "docs"
 # Per document, its generated sections.
 SECTIONS: dict[Path, dict[str, Callable[[], str]]] = {
-    README: {"statemachine": lambda: mermaid(deployed_asl())},
+    README: {
+        "first-run": first_run,
+        "statemachine": lambda: mermaid(deployed_asl()),
+        "sample-ids": sample_ids,
+    },
+    DOCS / "architecture.md": {"limits": limits_table, "retries": retries_table},
+    DOCS / "development.md": {"agent-commands": agent_commands, "make-targets": make_targets},
+    DOCS / "evaluation.md": {
+        "evaluation": evaluation_table,
+        "model-calls": model_calls_table,
+        "performance": performance_summary,
+    },
     DEPLOY: {
         "terraform-inputs": terraform_inputs,
         "terraform-outputs": terraform_outputs,
@@ -205,12 +305,20 @@ SECTIONS: dict[Path, dict[str, Callable[[], str]]] = {
 def render(text: str, sections: dict[str, Callable[[], str]]) -> str:
     for name, build in sections.items():
         pattern = re.compile(
-            rf"(<!-- BEGIN GENERATED: {name} -->\n).*?(<!-- END GENERATED: {name} -->)", flags=re.DOTALL
+            rf"(<!-- BEGIN GENERATED: {name} -->)(\n?).*?(<!-- END GENERATED: {name} -->)", flags=re.DOTALL
         )
         if not pattern.search(text):
             raise SystemExit(f"no generated section {name!r}")
         content = build()
-        text = pattern.sub(lambda match, content=content: f"{match.group(1)}{content}\n{match.group(2)}", text)
+        # A section on lines of its own stays a block; one inside a sentence stays inline.
+        text = pattern.sub(
+            lambda match, content=content: (
+                f"{match.group(1)}\n{content}\n{match.group(3)}"
+                if match.group(2)
+                else f"{match.group(1)}{content}{match.group(3)}"
+            ),
+            text,
+        )
     return text
 
 

@@ -37,6 +37,7 @@ class Case:
     id: str
     source: str
     turns: list[dict[str, Any]]
+    dataset: str = ""
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -46,15 +47,15 @@ def load_cases(path: Path) -> list[Case]:
             continue
         row = json.loads(line)
         if "turns" in row:
-            cases.append(Case(row["id"], row.get("source", path.name), row["turns"]))
+            cases.append(Case(row["id"], row.get("source", path.name), row["turns"], path.name))
         elif "expected_tool" in row:
-            cases.append(_routing_case(row, f"{path.stem}-{number}"))
+            cases.append(_routing_case(row, f"{path.stem}-{number}", path.name))
         else:
             raise SystemExit(f"{path}:{number}: neither a conversation (turns) nor a routing row (expected_tool)")
     return cases
 
 
-def _routing_case(row: dict[str, Any], case_id: str) -> Case:
+def _routing_case(row: dict[str, Any], case_id: str, dataset: str = "") -> Case:
     """A routing_dev.jsonl row as a one-turn conversation (data/eval/README.md, "routing rows")."""
     tool = row["expected_tool"]
     expect: dict[str, Any] = {"route": [] if tool == NO_TOOL else [tool]}
@@ -66,7 +67,7 @@ def _routing_case(row: dict[str, Any], case_id: str) -> Case:
         expect["tools"] = {"order_status": sorted(set(re.findall(r"(?<![0-9])[0-9]{6}(?![0-9])", row["text"])))}
     elif tool == "order_status":
         expect.update(tools={}, outcome="clarify")
-    return Case(case_id, row.get("source", ""), [{"user": row["text"], "expect": expect}])
+    return Case(case_id, row.get("source", ""), [{"user": row["text"], "expect": expect}], dataset)
 
 
 def route_of(expect: dict[str, Any]) -> list[str] | None:
@@ -182,13 +183,16 @@ def _distribution(values: list[int]) -> dict[str, Any]:
     }
 
 
-def evaluate(cases: list[Case], agent: LocalAgent) -> Report:
-    report = Report()
+def evaluate(cases: list[Case], agent: LocalAgent) -> tuple[Report, dict[str, Report]]:
+    """The report over every case, and one per data set."""
+    report, per_dataset = Report(), defaultdict(Report)
     for case in cases:
         session = agent.session()
         for turn in case.turns:
-            report.add(case, turn.get("expect", {}), agent.ask(session, turn["user"]).summary())
-    return report
+            summary = agent.ask(session, turn["user"]).summary()
+            report.add(case, turn.get("expect", {}), summary)
+            per_dataset[case.dataset].add(case, turn.get("expect", {}), summary)
+    return report, dict(per_dataset)
 
 
 def render_table(metrics: dict[str, Any], model: str) -> str:
@@ -243,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
 
     cases = [case for path in args.datasets for case in load_cases(path)[: args.limit]]
     with LocalAgent(args.llm, max_iterations=args.max_iterations, record_path=args.record) as agent:
-        report = evaluate(cases, agent)
+        report, per_dataset = evaluate(cases, agent)
         model = agent.model_label
     metrics = report.metrics()
     print(render_table(metrics, model))
@@ -256,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             "model": model,
             "datasets": [str(p) for p in args.datasets],
             "metrics": metrics,
+            "per_dataset": {name: part.metrics() for name, part in per_dataset.items()},
             "failed": report.failed,
         }
         args.json_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

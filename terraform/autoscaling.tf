@@ -1,7 +1,7 @@
 # Endpoint autoscaling (off by default): Application Auto Scaling adds instances behind the
 # endpoint's variant when invocations per instance pass the target, and removes them when traffic
 # falls. Each instance bills by the hour (ml.g5.12xlarge: about $7 an hour), so the maximum caps the
-# bill; the minimum is the idle cost (see README, "Endpoint autoscaling").
+# bill; the minimum is the idle cost (see docs/deploy.md, "Endpoint autoscaling").
 
 resource "aws_appautoscaling_target" "endpoint" {
   count = local.create_endpoint && var.endpoint_autoscaling ? 1 : 0

@@ -398,7 +398,7 @@ variable "memory_ttl_hours" {
 }
 
 variable "qnabot_fulfillment_role_arn" {
-  description = "Optional: the FulfillmentLambdaRole of a QnABot on AWS stack, allowed to invoke the fulfilment Lambda as a Lambda hook (see README, \"QnABot on AWS\")."
+  description = "Optional: the FulfillmentLambdaRole of a QnABot on AWS stack, allowed to invoke the fulfilment Lambda as a Lambda hook (see docs/deploy.md, \"QnABot on AWS\")."
   type        = string
   default     = null
 

@@ -1,4 +1,4 @@
-"""CONTRIBUTING.md's worked example, applied to a copy of the repository: adding a tool touches one
+"""docs/extending.md's worked example, applied to a copy of the repository: adding a tool touches one
 registry entry, one Lambda, the planner's examples and the tool's sample data, and nothing else."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from harness.manifest import manifest_inputs
 from harness.terraform import evaluate_module
 from support import REPO
 
-GUIDE = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+GUIDE = (REPO / "docs" / "extending.md").read_text(encoding="utf-8")
 
 
 def block(info: str) -> str:
     match = re.search(rf"```{re.escape(info)}\n(.*?)```", GUIDE, flags=re.DOTALL)
-    assert match, f"CONTRIBUTING.md has no ```{info} block"
+    assert match, f"docs/extending.md has no ```{info} block"
     return match.group(1)
 
 

@@ -18,10 +18,27 @@ def test_a_stale_section_is_noticed():
     assert changed != readme and docs.render(changed, docs.SECTIONS[docs.README]) == readme
 
 
-def test_readme_opens_with_the_two_commands():
+def test_readme_opens_with_the_two_commands_and_fits_on_a_screen():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     first_block = readme.split("```bash", 1)[1].split("```", 1)[0]
     assert [line.split("#")[0].strip() for line in first_block.strip().splitlines()] == ["make demo", "make test"]
+    assert len(readme.encode()) < 15_000
+
+
+def test_every_page_the_readme_links_exists_and_every_docs_page_is_linked():
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    linked = {target for target in re.findall(r"\]\(([^)#]+)", readme) if not target.startswith("http")}
+    assert all((REPO / target).exists() for target in linked), linked
+    pages = {f"docs/{path.name}" for path in (REPO / "docs").glob("*.md")}
+    assert pages <= linked, pages - linked
+
+
+def test_the_first_run_and_the_sample_ids_come_from_their_sources():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert docs.first_run() in readme and "not measured" not in docs.first_run()
+    assert docs.sample_ids() in readme and "`123456`" in readme and "`rtn001`" in readme
 
 
 def test_the_diagram_shows_every_state_and_transition():
@@ -63,8 +80,7 @@ def test_the_reliability_figures_are_the_suites():
     import test_injection
     import test_properties
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Reliability and security", 1)[1].split("\n## ", 1)[0]
+    section = (REPO / "docs" / "security.md").read_text(encoding="utf-8").split("\n## ", 1)[0]
     assert f"**{len(test_faults.SCENARIOS)}** tried, {len(test_faults.SCENARIOS)} pass" in section
     properties = [
         name for name in dir(test_properties) if name.startswith("test_") and name != "test_whole_turns_on_random_text"
@@ -85,9 +101,9 @@ def test_the_reliability_figures_are_the_suites():
 
 
 # Backticked snake_case names in the docs that are not this repo's Terraform settings, tools or answers:
-# agent chat --json fields, a QnABot question, a variable's value, awscc_lex_bot arguments.
-# Resource types (aws_..., awscc_...) and resource arguments are not settings either.
-NOT_TERRAFORM = {"elapsed_ms", "llm_calls", "no_hits", "session_attributes", "on_failure", "jumpstart_*"}
+# agent chat --json fields, a QnABot question, a variable's value, a resource argument, the worked
+# example's table (docs/extending.md). Resource types (aws_..., awscc_...) are not settings either.
+NOT_TERRAFORM = {"elapsed_ms", "llm_calls", "no_hits", "session_attributes", "on_failure", "jumpstart_*", "gift_cards"}
 
 
 def test_every_setting_the_docs_name_exists():
@@ -101,7 +117,14 @@ def test_every_setting_the_docs_name_exists():
     outputs = set(re.findall(r'^output "([a-z0-9_]+)"', (REPO / "terraform" / "outputs.tf").read_text(), re.M))
     variables = set(re.findall(r'^variable "([a-z0-9_]+)"', (REPO / "terraform" / "variables.tf").read_text(), re.M))
     answers = set(json.loads((REPO / "functions" / "agent_core" / "answers.json").read_text()))
-    known = variables | outputs | {t.name for t in registry.tools()} | answers | NOT_TERRAFORM
+    from agent_core.retries import _document
+    from harness.manifest import local_manifest
+
+    code = {path.stem for folder in ("functions/agent_core", "harness") for path in (REPO / folder).glob("*.py")}
+    code |= {path.name for path in (REPO / "functions").iterdir() if path.is_dir()}
+    timeouts_and_clients = set(local_manifest().timeouts) | set(_document()["clients"])
+    known = variables | outputs | {t.name for t in registry.tools()} | answers | NOT_TERRAFORM | code
+    known |= timeouts_and_clients | set(registry.REQUIRED_FIELDS)
     documents = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
     named = {
         (path.name, name)

@@ -30,6 +30,7 @@ def test_the_ci_workflow_runs_what_ci_runs():
 
 def test_licence_and_guides_exist():
     assert (REPO / "LICENSE").read_text().startswith("MIT No Attribution")
-    assert "## How to add a tool" in (REPO / "CONTRIBUTING.md").read_text()
+    assert "docs/extending.md" in (REPO / "CONTRIBUTING.md").read_text()
+    assert "## Adding a tool" in (REPO / "docs" / "extending.md").read_text()
     assert (REPO / "data" / "eval" / "LICENSE-CC-BY-3.0.txt").exists()
     assert (REPO / "data" / "eval" / "LICENSE-CDLA-Sharing-1.0.txt").exists()

@@ -1,4 +1,4 @@
-"""Every size limit of the agent, in one place (documented in README, "Limits").
+"""Every size limit of the agent, in one place (docs/architecture.md, "Limits", is generated from here).
 
 Limits bound what reaches the model (prompt size, cost, injection surface), what is stored in Lex
 session attributes (Lex caps the size of a session), and what reaches the user.
