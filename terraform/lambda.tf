@@ -1,6 +1,7 @@
 # Every function in functions/: the core ones (fulfilment, llm, parse) and one per tool in the
-# registry. Each gets its own package (its handler, agent_core/, and prompts/ for llm), its own
-# role with only what it needs, and its own log group. What goes in each package, its environment
+# registry. Each gets its own package (its handler and the agent_core files it imports, from
+# functions/packages.json; prompts/ for llm), its own role with only what it needs, and its own
+# log group. What goes in each package, its environment
 # and its timeout come from modules/definition (the local runtime runs the same).
 
 locals {

@@ -105,32 +105,15 @@ def _is_os_environ(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and node.attr == "environ" and isinstance(node.value, ast.Name)
 
 
-def _agent_core_imports(tree: ast.AST) -> set[str]:
-    modules = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == "agent_core":
-                modules.update(alias.name for alias in node.names)
-            elif node.module.startswith("agent_core."):
-                modules.add(node.module.split(".", 1)[1])
-    return modules
-
-
-@cache
 def module_closure(function: str) -> tuple[Path, ...]:
-    """The function's handler and every agent_core module it imports, directly or not."""
-    seen: set[str] = set()
-    paths = []
-    pending = [FUNCTIONS_DIR / function / "handler.py"]
-    while pending:
-        path = pending.pop()
-        paths.append(path)
-        for module in _agent_core_imports(ast.parse(path.read_text(encoding="utf-8"))) - seen:
-            seen.add(module)
-            candidate = FUNCTIONS_DIR / "agent_core" / f"{module}.py"
-            if candidate.exists():
-                pending.append(candidate)
-    return tuple(paths)
+    """The function's handler and every agent_core module it imports, directly or not (harness/packages.py)."""
+    from harness import packages
+
+    modules = packages.closure(packages.direct_imports(FUNCTIONS_DIR / function / "handler.py"))
+    return (
+        FUNCTIONS_DIR / function / "handler.py",
+        *(FUNCTIONS_DIR / "agent_core" / f"{m}.py" for m in sorted(modules)),
+    )
 
 
 @cache

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import boto3
 import pytest
 
+from agent_core import registry
 from agent_core.lex import LexV2Response
 from faults import FakeEndpoint, Reply, faulty_sagemaker, leaks_internals
 from harness.expectations import lookups
+from harness.manifest import local_manifest
 
 ENDPOINT = FakeEndpoint()
 COMPROMISED = faulty_sagemaker(ENDPOINT)
@@ -120,7 +122,7 @@ def dynamodb_calls(agents):
     """The DynamoDB operations the tool Lambdas call during a test (via botocore's event hooks)."""
     calls = []
     agent = agents.get(COMPROMISED)
-    clients = [agent.functions[name].module.LOOKUP.table._client for name in ("order_status", "return_status")]
+    clients = {agent.functions[tool.function].module.LOOKUP.table._client for tool in registry.tools()}
 
     def record(model, **_):
         calls.append(model.name)
@@ -134,10 +136,8 @@ def dynamodb_calls(agents):
 
 def table_contents():
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-    return {
-        name: sorted(map(str, dynamodb.scan(TableName=name)["Items"]))
-        for name in ("support-agent-orders", "support-agent-returns")
-    }
+    names = [table["name"] for table in local_manifest()["tables"].values()]
+    return {name: sorted(map(str, dynamodb.scan(TableName=name)["Items"])) for name in names}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -165,7 +165,6 @@ def test_injection(agents, dynamodb_calls, case):
 def test_no_tool_can_write_to_dynamodb():
     """Statically too: no tool handler, nor any module it imports, calls a DynamoDB write, scan or query.
     (The fulfilment function may write one table, the optional conversation memory.)"""
-    from agent_core import registry
     from terraform_support import module_closure
 
     forbidden = ("put_item", "update_item", "delete_item", "batch_write", "transact_write", "scan(", "query(")

@@ -23,8 +23,11 @@ def answer(key: str, **values: Any) -> str:
 @cache
 def _registry_words() -> dict[str, str]:
     """``{topics}`` and ``{one_topic}``: what the agent can talk about, from the tool registry."""
-    names = [tool.display_name for tool in registry.tools()]
-    return {"topics": _listed([f"{name}s" for name in names], "and"), "one_topic": _listed(names, "or")}
+    tools = registry.tools()
+    return {
+        "topics": _listed([tool.plural for tool in tools], "and"),
+        "one_topic": _listed([tool.display_name for tool in tools], "or"),
+    }
 
 
 def _listed(words: list[str], conjunction: str) -> str:

@@ -110,7 +110,7 @@ def plan_calls(
         if not ids:
             missing.append(tool)
         elif len(ids) > MAX_IDS_PER_TOOL:
-            clarifications.append(answer("too_many_ids", limit=MAX_IDS_PER_TOOL, display_name=tool.display_name))
+            clarifications.append(answer("too_many_ids", limit=MAX_IDS_PER_TOOL, plural=tool.plural))
         else:
             calls.extend(ToolCall(name, value, tool.argument, source) for value in ids)
 

@@ -25,6 +25,7 @@ class Tool:
     description: str
     aliases: tuple[str, ...]
     display_name: str
+    plural: str  # "orders": answers say "at most 3 orders", never a made-up plural like "deliverys"
     argument: str
     id_pattern: re.Pattern[str]
     id_format: str
@@ -48,6 +49,7 @@ REQUIRED_FIELDS = (
     "name",
     "description",
     "display_name",
+    "plural",
     "argument",
     "id_pattern",
     "id_format",
@@ -74,6 +76,7 @@ def parse_tools(raw: dict[str, Any]) -> tuple[Tool, ...]:
             description=entry["description"],
             aliases=tuple(entry.get("aliases", ())),
             display_name=entry["display_name"],
+            plural=entry["plural"],
             argument=entry["argument"],
             id_pattern=re.compile(entry["id_pattern"]),
             id_format=entry["id_format"],
