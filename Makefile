@@ -82,7 +82,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(AGENT) fmt
 
-## Re-extract terraform/schema/provider_schema.json after using a new resource type.
+## Regenerate terraform/schema/provider_schema.json after starting or stopping using a resource or data type.
 schema: $(STAMP) $(SCHEMA_VENV)/.installed
 	$(AGENT) schema --site-packages $$($(SCHEMA_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') --from-terraform terraform
 

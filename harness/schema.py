@@ -1,24 +1,28 @@
-"""Extracts a Terraform provider schema snapshot for an offline provider-schema check.
+"""The provider schema snapshot: the schemas of the resource and data types terraform/ uses.
 
-No ``terraform providers schema -json`` is possible offline, so this reads the schema out of
-packages that PyPI serves and that carry it:
+``terraform/schema/provider_schema.json`` holds the schema of exactly the types declared by the
+resource and data blocks in ``terraform/`` and ``terraform/modules/*``, and of nothing else::
 
-* ``aws_*`` and other ``<provider>_*`` types: the prebuilt CDKTF bindings
-  (``cdktf-cdktf-provider-aws``, ``cdktf-cdktf-provider-archive``, ...). Each ships a jsii
-  assembly (``_jsii/*.jsii.tgz``) that describes every resource and data source config struct:
-  property names, ``optional`` flags and nested struct types. Terraform names come from the
-  registry link anchors in the property docs (``...docs/resources/lambda_function#function_name``),
-  not from a camelCase -> snake_case guess, which is wrong for names like ``address_1`` or
-  ``m2ts_settings``. Computed-only attributes (``arn``, ``invoke_arn``, ...) are the resource
-  class getters that have no config counterpart; their Terraform names are read from the
-  compiled JavaScript in the same tarball (``this.getStringAttribute('invoke_arn')``).
-* ``awscc_*`` types: the CloudFormation resource schemas that cfn-lint ships
-  (``AWS::Lex::Bot`` -> ``awscc_lex_bot``), named the way the awscc provider names them
-  (``IdleSessionTTLInSeconds`` -> ``idle_session_ttl_in_seconds``, a top-level ``Id`` ->
-  ``bot_id``). ``readOnlyProperties`` become attributes; in awscc every nested object is an
-  attribute, recorded here under "blocks" like the CDKTF structs.
-* ``terraform_data`` / ``terraform_remote_state``: built into Terraform, no package carries
-  them; their few names are written out below (``BUILTIN_SCHEMAS``).
+    make schema             regenerate it, after starting or stopping using a type
+    agent schema --check    check that it covers what terraform/ declares (needs no packages)
+
+``--check`` exits 1 with one line per type that terraform/ declares and the snapshot lacks, and per
+type the snapshot holds that terraform/ no longer declares, each ending in ``run make schema``.
+tests/test_provider_schema.py runs the same check, then checks every argument, block and
+attribute reference in terraform/ against the snapshot.
+
+No ``terraform providers schema -json`` is possible offline, so the schemas are read from the
+prebuilt CDKTF bindings that PyPI serves (``cdktf-cdktf-provider-aws``,
+``cdktf-cdktf-provider-archive``); ``make schema`` installs them in ``.local/venvs/schema`` and
+passes that virtualenv's site-packages as ``--site-packages`` (the files are only read, nothing is
+imported from them). Each package ships a jsii assembly (``_jsii/*.jsii.tgz``) that describes every
+resource and data source config struct: property names, ``optional`` flags and nested struct
+types. Terraform names come from the registry link anchors in the property docs
+(``...docs/resources/lambda_function#function_name``), not from a camelCase -> snake_case guess,
+which is wrong for names like ``address_1`` or ``m2ts_settings``. Computed-only attributes
+(``arn``, ``invoke_arn``, ...) are the resource class getters that have no config counterpart;
+their Terraform names are read from the compiled JavaScript in the same tarball
+(``this.getStringAttribute('invoke_arn')``).
 
 Each type's schema has this shape, recursively::
 
@@ -28,33 +32,23 @@ Each type's schema has this shape, recursively::
      "attributes": [computed-only names]}
 
 "blocks" are all nested struct types: Terraform nested blocks and object-typed attributes alike
-(a block entry has ``"attribute_syntax": true`` when the source says it is an attribute). A block's
+(a block entry has ``"attribute_syntax": true`` when the docs say it is an attribute). A block's
 ``list`` is true when it may hold several objects; ``nesting`` is Terraform's nesting mode, so
 ``environment`` of ``aws_lambda_function`` is ``list: false, nesting: list`` (a list block of at
-most one: ``environment[0].variables``). A block cut short because its CloudFormation definition
-refers to itself says ``"recursive": true``. Computed-only nested objects, when a type has them, are
-under "computed_blocks" ({name: {"list": bool, "attributes": [...]}}).
+most one: ``environment[0].variables``). A block cut short because its struct refers to itself
+says ``"recursive": true``. Computed-only nested objects, when a type has them, are under
+"computed_blocks" ({name: {"list": bool, "attributes": [...]}}).
 
-Run it with a Python that has the packages installed (nothing is imported from them, the files
-are only read; ``--site-packages`` points at another environment's site-packages)::
-
-    python3 -m venv /tmp/cdk
-    /tmp/cdk/bin/pip install cdktf-cdktf-provider-aws==21.22.1 cdktf-cdktf-provider-archive==11.0.1 cfn-lint
-    /tmp/cdk/bin/python scripts/extract_provider_schema.py --from-terraform terraform
-    /tmp/cdk/bin/python scripts/extract_provider_schema.py \\
-        --resource aws_lambda_function --resource awscc_lex_bot --data aws_iam_policy_document
-
-The output (default ``terraform/schema/provider_schema.json``) is one JSON file with sorted keys
-and a header naming the packages, the provider versions they were generated from and the date.
-A run takes about 5 seconds, most of it reading the 130 MB AWS assembly; a type that no package
-knows is an error (exit 1), and names the package to install.
+The snapshot is one JSON file with sorted keys and a header naming the packages, the provider
+versions they were generated from and the date. A run takes about 3 seconds, most of it reading
+the 130 MB AWS assembly; a type that no installed package knows is an error (exit 1) that names
+the package to install.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import gzip
 import importlib.metadata
 import json
 import re
@@ -67,10 +61,13 @@ from pathlib import Path
 from typing import Any
 
 Schema = dict[str, Any]
+TypeKey = tuple[str, str]  # (kind, Terraform type): ("resource", "aws_lambda_function")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUTPUT = REPO_ROOT / "terraform" / "schema" / "provider_schema.json"
+TERRAFORM_DIR = REPO_ROOT / "terraform"
+DEFAULT_SNAPSHOT = TERRAFORM_DIR / "schema" / "provider_schema.json"
 KINDS = ("resource", "data")
+REGENERATE = "run make schema"
 
 # Valid on every resource and data source; provisioner/connection only on managed resources.
 META_ARGUMENTS = ["count", "depends_on", "for_each", "lifecycle", "provider"]
@@ -203,11 +200,7 @@ class CdktfProvider:
     def _read_metadata(self) -> tuple[dict[str, Any], dict[str, Any]]:
         wanted = {"package/.jsii", "package/package.json"}
         raw = self._read_members(wanted)
-        assembly = json.loads(raw["package/.jsii"])
-        if assembly.get("schema") == "jsii/file-redirect":  # newer jsii: compressed assembly
-            target = "package/" + assembly["filename"].removeprefix("./")
-            assembly = json.loads(gzip.decompress(self._read_members({target})[target]))
-        return assembly, json.loads(raw["package/package.json"])
+        return json.loads(raw["package/.jsii"]), json.loads(raw["package/package.json"])
 
     def _read_members(self, wanted: set[str]) -> dict[str, bytes]:
         """Streams the tarball once, stopping as soon as every wanted member has been read."""
@@ -409,292 +402,85 @@ class CdktfProvider:
 
 
 # --------------------------------------------------------------------------------------------
-# awscc: CloudFormation resource schemas shipped with cfn-lint
-# --------------------------------------------------------------------------------------------
-
-AWSCC_REPLACEMENTS = {
-    "CloudFormation": "Cloudformation",
-    "CloudFront": "Cloudfront",
-    "CloudWatch": "Cloudwatch",
-    "CNAMEs": "Cnames",
-    "FSx": "Fsx",
-    "OTel": "Otel",
-}
-
-
-def cfn_to_tf_name(name: str) -> str:
-    """CloudFormation PascalCase -> awscc snake_case, the way the awscc generator does it.
-
-    An underscore goes between a lower-case letter and a capital or digit, between a digit and a
-    letter, and before the last capital of an acronym run that starts a word:
-    ``IdleSessionTTLInSeconds`` -> ``idle_session_ttl_in_seconds``, ``Ipv6CidrBlock`` ->
-    ``ipv_6_cidr_block``, ``S3Bucket`` -> ``s3_bucket``.
-    """
-    for old, new in AWSCC_REPLACEMENTS.items():
-        name = name.replace(old, new)
-    out: list[str] = []
-    for index, char in enumerate(name):
-        nxt = name[index + 1] if index + 1 < len(name) else ""
-        if char.isupper() and nxt.islower():
-            if index > 0 and name[index - 1].isupper():
-                out.append("_")
-            out.append(char.lower())
-        elif (char.islower() and (nxt.isupper() or nxt.isdigit())) or (char.isdigit() and nxt.isalpha()):
-            out.append(char.lower() + "_")
-        else:
-            out.append(char.lower() if char.isalnum() else "_")
-    return "".join(out)
-
-
-def awscc_type_name(cfn_type: str) -> str:
-    _, service, resource = cfn_type.split("::")
-    return f"awscc_{service.lower()}_{cfn_to_tf_name(resource)}"
-
-
-class CfnLintSchemas:
-    """cfn-lint's copy of the CloudFormation registry schemas for one region."""
-
-    def __init__(self, package_dir: Path, region: str) -> None:
-        self.version = dist_version("cfn-lint", package_dir)
-        self.region = region
-        version_file = package_dir / "data" / "schemas" / "version.json"
-        self.schema_date = json.loads(version_file.read_text()).get("schema_date") if version_file.is_file() else None
-        root = package_dir / "data" / "schemas" / "providers"
-        self.files: dict[str, Path] = {}
-        index_file = root / f"{region}.json"
-        legacy_dir = root / region.replace("-", "_")
-        if index_file.is_file():  # cfn-lint >= 1.x: type -> content hash, files in resources/
-            resources = package_dir / "data" / "schemas" / "resources"
-            for cfn_type, digest in json.loads(index_file.read_text()).items():
-                self.files[cfn_type] = resources / f"{digest}.json"
-        elif legacy_dir.is_dir():  # older: one file per type, aws-lex-bot.json
-            for path in legacy_dir.glob("*.json"):
-                type_name = json.loads(path.read_text()).get("typeName")
-                if type_name:
-                    self.files[type_name] = path
-        else:
-            raise ExtractError(f"no CloudFormation schemas for {region} under {root}")
-        self.by_tf_name = {awscc_type_name(t): t for t in self.files if t.count("::") == 2}
-        self.warnings: list[str] = []
-
-    def header(self) -> dict[str, Any]:
-        return {
-            "package": "cfn-lint",
-            "package_version": self.version,
-            "cloudformation_region": self.region,
-            "cloudformation_schema_date": self.schema_date,
-            "note": "CloudFormation resource schemas shipped with cfn-lint, named as the awscc provider "
-            "names them; they may be newer or older than any given awscc release.",
-        }
-
-    def schema_for(self, kind: str, tf_type: str) -> Schema:
-        cfn_type = self.by_tf_name.get(tf_type)
-        if cfn_type is None:
-            raise ExtractError(f"{tf_type}: no CloudFormation type maps to it in cfn-lint {self.version}")
-        document = json.loads(self.files[cfn_type].read_text())
-        read_only = {p.removeprefix("/properties") for p in document.get("readOnlyProperties", [])}
-        read_only |= {p.replace("/*", "") for p in read_only}
-        resource_id = f"{cfn_to_tf_name(cfn_type.split('::')[2])}_id"
-        walker = _CfnWalker(document, read_only, resource_id, f"{tf_type}", self.warnings)
-        schema = walker.object_schema(document, "", ())
-        for definition, times in sorted(walker.recursive.items()):
-            self.warnings.append(
-                f"{tf_type}: #/definitions/{definition} refers to itself; cut short {times} times "
-                '(those blocks say "recursive": true and have an empty schema)'
-            )
-        schema["attributes"] = sorted({*schema["attributes"], "id"})
-        if kind == "data":  # singular awscc data source: look up by id, everything else is computed
-            names = {*schema["arguments"], *schema["blocks"], *schema["attributes"]} - {"id"}
-            return {"arguments": {"id": {"required": True}}, "blocks": {}, "attributes": sorted(names)}
-        return schema
-
-
-@dataclass
-class _CfnWalker:
-    document: dict[str, Any]
-    read_only: set[str]
-    resource_id: str
-    where: str
-    warnings: list[str]
-    recursive: dict[str, int] = field(default_factory=dict)  # definition -> times cut short
-
-    def resolve(self, node: dict[str, Any], stack: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
-        while "$ref" in node:
-            ref = node["$ref"]
-            if not ref.startswith("#/definitions/"):
-                self.warnings.append(f"{self.where}: unsupported $ref {ref}")
-                return {}, stack
-            name = ref.removeprefix("#/definitions/")
-            if name in stack:
-                return {"recursive": name}, stack
-            stack = (*stack, name)
-            node = self.document.get("definitions", {}).get(name, {})
-        return node, stack
-
-    def properties(self, node: dict[str, Any], stack: tuple[str, ...]) -> dict[str, Any]:
-        props = dict(node.get("properties", {}))
-        for combinator in ("allOf", "anyOf", "oneOf"):
-            for option in node.get(combinator, []):
-                resolved, _ = self.resolve(option, stack)
-                for name, value in resolved.get("properties", {}).items():
-                    props.setdefault(name, value)
-        return props
-
-    def object_schema(self, node: dict[str, Any], pointer: str, stack: tuple[str, ...]) -> Schema:
-        schema = empty_schema()
-        required = set(node.get("required", []))
-        for cfn_name, raw in sorted(self.properties(node, stack).items()):
-            name = cfn_to_tf_name(cfn_name)
-            if not pointer and name == "id":
-                name = self.resource_id  # awscc keeps "id" for the Terraform identifier
-            path = f"{pointer}/{cfn_name}"
-            if path in self.read_only or path.replace("/*", "") in self.read_only:
-                schema["attributes"].append(name)
-                continue
-            prop, prop_stack = self.resolve(raw, stack)
-            is_array = prop.get("type") == "array"
-            element, element_stack = self.resolve(prop.get("items", {}), prop_stack) if is_array else (prop, prop_stack)
-            if element.get("recursive"):
-                self.recursive[element["recursive"]] = self.recursive.get(element["recursive"], 0) + 1
-                schema["blocks"][name] = {
-                    "required": cfn_name in required,
-                    "list": is_array,
-                    "nesting": "list" if is_array else "single",
-                    "attribute_syntax": True,
-                    "recursive": True,
-                    "schema": empty_schema(),
-                }
-                continue
-            if not self.properties(element, element_stack) or element.get("patternProperties"):
-                schema["arguments"][name] = {"required": cfn_name in required}  # primitive, map or JSON
-                continue
-            nesting = "single"
-            if is_array:
-                nesting = "set" if prop.get("uniqueItems") and prop.get("insertionOrder") is False else "list"
-            nested = self.object_schema(element, f"{path}/*" if is_array else path, element_stack)
-            schema["blocks"][name] = {
-                "required": cfn_name in required,
-                "list": is_array,
-                "nesting": nesting,
-                "attribute_syntax": True,
-                "schema": nested,
-            }
-        schema["attributes"].sort()
-        return schema
-
-
-# --------------------------------------------------------------------------------------------
-# terraform_*: the provider built into Terraform itself (no package carries it)
+# The types terraform/ declares, and the check (no packages needed)
 # --------------------------------------------------------------------------------------------
 
 
-def _args(required: Iterable[str], optional: Iterable[str]) -> dict[str, dict[str, bool]]:
-    return {name: {"required": True} for name in required} | {name: {"required": False} for name in optional}
-
-
-BUILTIN_SCHEMAS: dict[tuple[str, str], Schema] = {
-    ("resource", "terraform_data"): {
-        "arguments": _args([], ["input", "triggers_replace"]),
-        "blocks": {},
-        "attributes": ["id", "output"],
-    },
-    ("data", "terraform_remote_state"): {
-        "arguments": _args(["backend"], ["config", "defaults", "workspace"]),
-        "blocks": {},
-        "attributes": ["outputs"],
-    },
-}
-
-
-class BuiltinTerraform:
-    """Hand-written from the Terraform language docs: terraform_data and terraform_remote_state."""
-
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
-
-    def header(self) -> dict[str, Any]:
-        return {"provider_source": "terraform.io/builtin/terraform", "note": "built into Terraform; hand-written"}
-
-    def schema_for(self, kind: str, tf_type: str) -> Schema:
-        if (kind, tf_type) not in BUILTIN_SCHEMAS:
-            raise ExtractError(f"{kind} {tf_type} is not a built-in terraform_* type known to this script")
-        return json.loads(json.dumps(BUILTIN_SCHEMAS[(kind, tf_type)]))
-
-
-# --------------------------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------------------------
-
-
-def types_in_terraform(directory: Path) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {kind: set() for kind in KINDS}
+def types_in_terraform(directory: Path) -> dict[TypeKey, Path]:
+    """Every resource and data type declared in ``directory/**/*.tf``, with the first file declaring it."""
+    found: dict[TypeKey, Path] = {}
     for path in sorted(directory.rglob("*.tf")):
-        if ".terraform" in path.parts:
-            continue
+        if any(part.startswith(".") for part in path.relative_to(directory).parts):
+            continue  # .terraform/ (downloaded modules and providers), .build/
         for kind, tf_type in TF_BLOCK.findall(path.read_text(encoding="utf-8")):
-            found[kind].add(tf_type)
+            found.setdefault((kind, tf_type), path)
     return found
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--resource", action="append", default=[], metavar="TYPE", help="resource type (repeatable)")
-    parser.add_argument("--data", action="append", default=[], metavar="TYPE", help="data source type (repeatable)")
-    parser.add_argument(
-        "--from-terraform", type=Path, metavar="DIR", help='add every resource "T" / data "T" in DIR/**/*.tf'
-    )
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"default: {DEFAULT_OUTPUT}")
-    parser.add_argument(
-        "--site-packages",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="also look for the packages here (repeatable), e.g. /tmp/cdk/lib/python3.11/site-packages",
-    )
-    parser.add_argument("--cfn-region", default="us-east-1", help="cfn-lint schema region for awscc (us-east-1)")
-    return parser.parse_args(argv)
+def shown(path: Path, base: Path) -> str:
+    """``path`` the way messages name it: from the repository root, else from ``base``."""
+    path = path.resolve()
+    for root in (REPO_ROOT, base.resolve()):
+        if path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+    return str(path)
 
 
-def requested_types(args: argparse.Namespace) -> dict[str, set[str]]:
-    wanted: dict[str, set[str]] = {"resource": set(args.resource), "data": set(args.data)}
-    if args.from_terraform:
-        for kind, names in types_in_terraform(args.from_terraform).items():
-            wanted[kind] |= names
-    if not any(wanted.values()):
-        raise ExtractError("nothing to extract: give --resource, --data or --from-terraform")
-    return wanted
+def check_snapshot(directory: Path = TERRAFORM_DIR, snapshot_path: Path = DEFAULT_SNAPSHOT) -> list[str]:
+    """One line per type ``directory`` declares and the snapshot lacks, and per type it holds unused."""
+    base = directory.resolve().parent
+    snapshot_name = shown(snapshot_path, base)
+    if not snapshot_path.is_file():
+        return [f"{snapshot_name} is missing: {REGENERATE}"]
+    snapshot = json.loads(snapshot_path.read_text(encoding="utf-8"))
+    held = {(kind, tf_type) for kind in KINDS for tf_type in snapshot.get(kind, {})}
+    used = types_in_terraform(directory)
+    problems = [
+        f"{shown(path, base)} uses {kind} {tf_type}, which {snapshot_name} lacks: {REGENERATE}"
+        for (kind, tf_type), path in sorted(used.items())
+        if (kind, tf_type) not in held
+    ]
+    problems += [
+        f"{snapshot_name} holds {kind} {tf_type}, which {shown(directory, base)}/ no longer uses: {REGENERATE}"
+        for kind, tf_type in sorted(held - used.keys())
+    ]
+    return problems
 
 
-def load_sources(wanted: dict[str, set[str]], args: argparse.Namespace) -> dict[str, Any]:
-    dirs = search_dirs(args.site_packages)
-    prefixes = {name.split("_", 1)[0] for names in wanted.values() for name in names}
-    sources: dict[str, Any] = {}
-    for prefix in sorted(prefixes):
-        if prefix == "terraform":
-            sources[prefix] = BuiltinTerraform()
-            continue
-        if prefix == "awscc":
-            package_dir = find_package_dir("cfnlint", dirs)
-            if package_dir is None:
-                raise ExtractError("awscc types need cfn-lint: pip install cfn-lint")
-            sources[prefix] = CfnLintSchemas(package_dir, args.cfn_region)
-            continue
-        package_dir = find_package_dir(f"cdktf_cdktf_provider_{prefix}", dirs)
-        if package_dir is None:
-            raise ExtractError(f"{prefix}_* types need pip install cdktf-cdktf-provider-{prefix} (or --site-packages)")
-        provider = CdktfProvider(prefix, package_dir)
-        provider.load_js((kind, name) for kind, names in wanted.items() for name in names)
-        sources[prefix] = provider
-    return sources
+# --------------------------------------------------------------------------------------------
+# Writing the snapshot (needs the CDKTF packages)
+# --------------------------------------------------------------------------------------------
 
 
-def extract(wanted: dict[str, set[str]], sources: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def provider_package(prefix: str, dirs: list[Path]) -> Path:
+    if prefix == "terraform":
+        raise ExtractError("terraform_* types are built into Terraform: no provider package describes them")
+    package_dir = find_package_dir(f"cdktf_cdktf_provider_{prefix}", dirs)
+    if package_dir is None:
+        raise ExtractError(
+            f"{prefix}_* types need cdktf-cdktf-provider-{prefix}: add it to the Makefile's schema virtualenv "
+            "(or give its site-packages with --site-packages)"
+        )
+    return package_dir
+
+
+def load_providers(wanted: Iterable[TypeKey], site_packages: list[Path]) -> dict[str, CdktfProvider]:
+    """The CDKTF package of every provider that ``wanted`` names, with those types' JavaScript read."""
+    dirs = search_dirs(site_packages)
+    wanted = sorted(wanted)
+    providers: dict[str, CdktfProvider] = {}
+    for prefix in sorted({tf_type.split("_", 1)[0] for _, tf_type in wanted}):
+        providers[prefix] = CdktfProvider(prefix, provider_package(prefix, dirs))
+        providers[prefix].load_js(wanted)
+    return providers
+
+
+def extract(wanted: Iterable[TypeKey], providers: dict[str, CdktfProvider]) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {
         "format": "provider-schema-snapshot/1",
-        "generated_by": "scripts/extract_provider_schema.py",
+        "generated_by": "make schema (harness/schema.py)",
         "extracted_on": datetime.datetime.now(datetime.UTC).date().isoformat(),
-        "sources": {prefix: source.header() for prefix, source in sources.items()},
+        "sources": {prefix: provider.header() for prefix, provider in providers.items()},
         "meta_arguments": {
             "all": META_ARGUMENTS,
             "resource_only_blocks": RESOURCE_ONLY_META_BLOCKS,
@@ -704,32 +490,83 @@ def extract(wanted: dict[str, set[str]], sources: dict[str, Any]) -> dict[str, A
         "data": {},
     }
     errors = []
-    for kind in KINDS:
-        for tf_type in sorted(wanted[kind]):
-            try:
-                out[kind][tf_type] = sources[tf_type.split("_", 1)[0]].schema_for(kind, tf_type)
-            except ExtractError as error:
-                errors.append(str(error))
+    for kind, tf_type in sorted(wanted):
+        try:
+            snapshot[kind][tf_type] = providers[tf_type.split("_", 1)[0]].schema_for(kind, tf_type)
+        except ExtractError as error:
+            errors.append(str(error))
     if errors:
         raise ExtractError("\n".join(errors))
-    return out
+    return snapshot
+
+
+def write_snapshot(directory: Path, snapshot_path: Path, site_packages: list[Path]) -> int:
+    started = time.monotonic()
+    wanted = types_in_terraform(directory)
+    if not wanted:
+        raise ExtractError(f"no resource or data blocks in {directory}")
+    providers = load_providers(wanted, site_packages)
+    snapshot = extract(wanted, providers)
+    for provider in providers.values():
+        for warning in dict.fromkeys(provider.warnings):
+            print(f"warning: {warning}", file=sys.stderr)
+    snapshot_path.parent.mkdir(parents=True, exist_ok=True)
+    snapshot_path.write_text(json.dumps(snapshot, sort_keys=True, indent=1) + "\n", encoding="utf-8")
+    counts = ", ".join(f"{len(snapshot[kind])} {kind}" for kind in KINDS)
+    print(f"wrote {shown(snapshot_path, Path.cwd())} ({counts}) in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Command line: agent schema [--check]
+# --------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="agent schema",
+        description="\n\n".join((__doc__ or "").split("\n\n")[:4]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="compare the snapshot with the types terraform/ uses")
+    mode.add_argument("--write", action="store_true", help="regenerate the snapshot (the default; make schema)")
+    parser.add_argument("--from-terraform", type=Path, default=TERRAFORM_DIR, metavar="DIR", help="default: terraform/")
+    parser.add_argument(
+        "--snapshot",
+        "--output",
+        dest="snapshot",
+        type=Path,
+        default=DEFAULT_SNAPSHOT,
+        metavar="FILE",
+        help="default: terraform/schema/provider_schema.json",
+    )
+    parser.add_argument(
+        "--site-packages",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="where the CDKTF packages are installed (repeatable); make schema gives .local/venvs/schema's",
+    )
+    return parser.parse_args(argv)
+
+
+def run_check(directory: Path, snapshot_path: Path) -> int:
+    problems = check_snapshot(directory, snapshot_path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print(f"{shown(snapshot_path, Path.cwd())} holds exactly the types {shown(directory, Path.cwd())}/ uses")
+    return 1 if problems else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    started = time.monotonic()
     args = parse_args(argv)
     try:
-        wanted = requested_types(args)
-        sources = load_sources(wanted, args)
-        snapshot = extract(wanted, sources)
+        if args.check:
+            return run_check(args.from_terraform, args.snapshot)
+        return write_snapshot(args.from_terraform, args.snapshot, args.site_packages)
     except ExtractError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    for source in sources.values():
-        for warning in dict.fromkeys(source.warnings):
-            print(f"warning: {warning}", file=sys.stderr)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(snapshot, sort_keys=True, indent=1) + "\n", encoding="utf-8")
-    counts = ", ".join(f"{len(snapshot[kind])} {kind}" for kind in KINDS)
-    print(f"wrote {args.output} ({counts}) in {time.monotonic() - started:.1f}s")
-    return 0

@@ -1,22 +1,26 @@
 """Every argument and block in terraform/ checked against the providers' schemas, offline.
 
-terraform/schema/provider_schema.json is a snapshot extracted by scripts/extract_provider_schema.py
-from cdktf-cdktf-provider-aws 21.22.1 (generated from hashicorp/aws 6.25.0) and the archive
-provider's CDKTF package, for the types terraform/ uses.
-Unknown names fail, missing required ones fail, and so do references to attributes a type lacks.
+terraform/schema/provider_schema.json is a snapshot of the types terraform/ uses and of no others,
+extracted by `make schema` (harness/schema.py) from cdktf-cdktf-provider-aws 21.22.1 (generated
+from hashicorp/aws 6.25.0) and the archive provider's CDKTF package. A type used and not in the
+snapshot fails with a message asking for `make schema` (`agent schema --check`, no packages needed);
+unknown names fail, missing required ones fail, and so do references to attributes a type lacks.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from typing import Any
 
 import pytest
 
+from harness import schema as snapshot
 from terraform_support import TERRAFORM_DIR, hcl_files, locals_of, resources
 
-SCHEMA = json.loads((TERRAFORM_DIR / "schema" / "provider_schema.json").read_text())
+SNAPSHOT = TERRAFORM_DIR / "schema" / "provider_schema.json"
+SCHEMA = json.loads(SNAPSHOT.read_text())
 META = {"count", "for_each", "depends_on", "lifecycle", "provider"}
 _LOCAL = re.compile(r"^\$\{local\.([a-z0-9_]+)\}$")
 
@@ -76,16 +80,62 @@ def declared(parsed):
 
 
 def test_the_snapshot_says_what_it_was_made_from():
+    assert SCHEMA["generated_by"] == "make schema (harness/schema.py)"
     sources = SCHEMA["sources"]
+    assert set(sources) == {"aws", "archive"}
     assert sources["aws"]["package"] == "cdktf-cdktf-provider-aws"
     assert sources["aws"]["package_version"] == "21.22.1"
     assert sources["aws"]["provider_version"] == "6.25.0"
-    assert set(sources) == {"aws", "archive"}
+    assert sources["archive"]["package"] == "cdktf-cdktf-provider-archive"
+    assert sources["archive"]["package_version"] == "11.0.1"
 
 
-def test_every_type_used_is_in_the_snapshot(parsed):
-    missing = {f"{kind} {type_name}" for kind, _, type_name, _, _ in declared(parsed) if type_name not in SCHEMA[kind]}
-    assert not missing, "run scripts/extract_provider_schema.py --from-terraform terraform"
+def test_the_snapshot_holds_exactly_the_types_terraform_uses():
+    problems = snapshot.check_snapshot(TERRAFORM_DIR, SNAPSHOT)
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_check_sees_the_types_python_hcl2_sees(parsed):
+    assert set(snapshot.types_in_terraform(TERRAFORM_DIR)) == {(kind, t) for kind, _, t, _, _ in declared(parsed)}
+
+
+@pytest.fixture
+def terraform_copy(tmp_path):
+    """terraform/'s .tf files, in tmp_path/terraform."""
+    copy = tmp_path / "terraform"
+    for path in TERRAFORM_DIR.rglob("*.tf"):
+        relative = path.relative_to(TERRAFORM_DIR)
+        if not any(part.startswith(".") for part in relative.parts):
+            (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, copy / relative)
+    return copy
+
+
+def test_a_new_type_fails_the_check_with_a_clear_message(terraform_copy, capsys):
+    (terraform_copy / "monitoring.tf").write_text('resource "aws_cloudwatch_dashboard" "main" {\n}\n')
+    with (terraform_copy / "modules" / "lex_bot" / "main.tf").open("a") as module:
+        module.write('\ndata "aws_region" "current" {}\n')
+    assert snapshot.check_snapshot(terraform_copy, SNAPSHOT) == [
+        "terraform/modules/lex_bot/main.tf uses data aws_region, which terraform/schema/provider_schema.json lacks:"
+        " run make schema",
+        "terraform/monitoring.tf uses resource aws_cloudwatch_dashboard, which terraform/schema/provider_schema.json"
+        " lacks: run make schema",
+    ]
+    assert snapshot.main(["--check", "--from-terraform", str(terraform_copy)]) == 1
+    assert "terraform/monitoring.tf uses resource aws_cloudwatch_dashboard" in capsys.readouterr().err
+
+
+def test_a_type_no_longer_used_fails_the_check_too(terraform_copy):
+    (terraform_copy / "kms.tf").unlink()
+    assert snapshot.check_snapshot(terraform_copy, SNAPSHOT) == [
+        f"terraform/schema/provider_schema.json holds resource {name}, which terraform/ no longer uses: run make schema"
+        for name in ("aws_kms_alias", "aws_kms_key")
+    ]
+
+
+def test_the_check_passes_on_terraform_as_it_is(capsys):
+    assert snapshot.main(["--check"]) == 0
+    assert capsys.readouterr().out == "terraform/schema/provider_schema.json holds exactly the types terraform/ uses\n"
 
 
 def test_every_argument_and_block_is_known_and_required_ones_are_given(parsed):
@@ -100,7 +150,7 @@ def test_every_argument_and_block_is_known_and_required_ones_are_given(parsed):
 
 
 _REFERENCE = re.compile(
-    r"(?<![\w.])(?:(data)\.)?((?:aws|awscc|archive)_[a-z0-9_]+|terraform_data)\.([a-z0-9_]+)(?:\[[^\]]*\])?\.([a-z0-9_]+)"
+    rf"(?<![\w.])(?:(data)\.)?((?:{'|'.join(SCHEMA['sources'])})_[a-z0-9_]+)\.([a-z0-9_]+)(?:\[[^\]]*\])?\.([a-z0-9_]+)"
 )
 
 
