@@ -258,11 +258,12 @@ def first_run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-clone-") as workdir:
         clone = Path(workdir) / "repo"
         subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
-        timings = []
+        timings, outcomes = [], []
         for _ in range(2):
             started = time.perf_counter()
-            subprocess.run(["make", "test"], cwd=clone, capture_output=True, check=True)
+            run = subprocess.run(["make", "test"], cwd=clone, capture_output=True, text=True, check=False)
             timings.append(round(time.perf_counter() - started, 1))
+            outcomes.append(run.stdout.strip().splitlines()[-1:] or [f"exit {run.returncode}"])
         du = subprocess.run(
             ["du", "-sb", ".venv", ".local/venvs"], cwd=clone, capture_output=True, text=True, check=True
         )
@@ -272,6 +273,7 @@ def first_run() -> dict[str, Any]:
         "warm_test_s": timings[1],
         "disk_gb": round(disk / 1e9, 2),
         "cores": os.cpu_count(),
+        "results": [line for lines in outcomes for line in lines],  # pytest's last line, each run
     }
 
 

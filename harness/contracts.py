@@ -24,7 +24,7 @@ from harness.paths import FUNCTIONS_DIR, REPO
 
 # The modules of agent_core that talk to AWS (or put together those that do); every other module is
 # domain logic.
-AWS_ADAPTERS = ("aws", "backends", "model", "store", "memory_store", "tool_runtime")
+AWS_ADAPTERS = ("aws", "backends", "model", "store", "memory_store", "tool_runtime", "knowledge_base")
 SDKS = ("boto3", "botocore")
 
 

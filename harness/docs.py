@@ -132,7 +132,7 @@ def sample_ids() -> str:
 
     tables = json.loads((REPO / "data" / "sample_store.json").read_text(encoding="utf-8"))["tables"]
     rows = ["| tool | ids to try | their status |", "| --- | --- | --- |"]
-    for tool in registry.tools():
+    for tool in registry.record_tools():
         items = tables[tool.table]["items"]
         ids = ", ".join(f"`{item[tool.argument]}`" for item in items)
         statuses = ", ".join(sorted({str(item.get("status", "")) for item in items} - {""}))

@@ -22,10 +22,12 @@ import statistics
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from harness.expectations import lookups, problems
+from harness.expectations import acceptable, lookups, problems
+from harness.paths import DATA_DIR
 from harness.runtime import LocalAgent
 from harness.terraform import whole_number_setting
 
@@ -55,19 +57,52 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
+INTENTS_PATH = DATA_DIR / "eval" / "intent_kinds.json"
+
+
+@cache
+def intents() -> dict[str, dict[str, Any]]:
+    return json.loads(INTENTS_PATH.read_text(encoding="utf-8"))["intents"]
+
+
+def intent_of(source: str) -> dict[str, Any]:
+    """The reply a routing row's intent should get (data/eval/intent_kinds.json; "clinc150:*" for the rest)."""
+    found = intents().get(source) or intents().get(f"{source.partition(':')[0]}:*")
+    if found is None:
+        raise SystemExit(f"{INTENTS_PATH}: no reply kind for intent {source!r}")
+    return found
+
+
 def _routing_case(row: dict[str, Any], case_id: str, dataset: str = "") -> Case:
-    """A routing_dev.jsonl row as a one-turn conversation (data/eval/README.md, "routing rows")."""
-    tool = row["expected_tool"]
-    expect: dict[str, Any] = {"route": [] if tool == NO_TOOL else [tool]}
-    if tool == NO_TOOL:
-        expect.update(tools={}, outcome="no_tool")
-    elif tool == "order_status" and row.get("has_id"):
-        # The data set's own definition, not the registry's pattern: its builder replaced every run of six
-        # or more digits with a six-digit id (routing_dev.README.md, "Order ids in Bitext rows").
-        expect["tools"] = {"order_status": sorted(set(re.findall(r"(?<![0-9])[0-9]{6}(?![0-9])", row["text"])))}
-    elif tool == "order_status":
-        expect.update(tools={}, outcome="clarify")
+    """A routing_dev.jsonl row as a one-turn conversation (data/eval/README.md, "routing rows" and
+    "reply kinds")."""
+    intent = intent_of(row.get("source", ""))
+    expect: dict[str, Any]
+    if intent.get("order_lookup") or (row["expected_tool"] == "order_status" and "with_order" not in intent):
+        expect = {"route": ["order_status"]}
+        if row.get("has_id"):
+            # The data set's own definition, not the registry's pattern: its builder replaced every run of six
+            # or more digits with a six-digit id (routing_dev.README.md, "Order ids in Bitext rows").
+            ids = sorted(set(re.findall(r"(?<![0-9])[0-9]{6}(?![0-9])", row["text"])))
+            expect.update(tools={"order_status": ids}, outcome=["answered"])
+        else:
+            expect.update(tools={}, outcome=["clarify"])
+    else:
+        chosen = intent["with_order"] if row["expected_tool"] == "order_status" and "with_order" in intent else intent
+        expect = {"tools": {}, "outcome": chosen["outcome"]}
+        if chosen.get("route") is not None:
+            expect["route"] = chosen["route"]
+        if chosen.get("sources"):
+            expect["sources"] = chosen["sources"]
     return Case(case_id, row.get("source", ""), [{"user": row["text"], "expect": expect}], dataset)
+
+
+def reply_kind(summary: dict[str, Any]) -> str:
+    """The kind of reply the user got: the turn's outcome, except that a knowledge search that found
+    nothing declines the question (it says so and offers a person), like ``out_of_scope``."""
+    if summary["outcome"] == "knowledge" and not summary.get("sources"):
+        return "out_of_scope"
+    return str(summary["outcome"])
 
 
 def route_of(expect: dict[str, Any]) -> list[str] | None:
@@ -95,6 +130,9 @@ class Report:
     answer_right: int = 0
     outcome_turns: int = 0
     outcome_right: int = 0
+    kinds: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # expected kind: right, turns
+    source_turns: int = 0
+    source_right: int = 0
     clarifications: int = 0
     llm_calls: list[int] = field(default_factory=list)
     iterations: list[int] = field(default_factory=list)
@@ -125,8 +163,17 @@ class Report:
             self.answer_turns += 1
             self.answer_right += not problems(answer_checks, summary)
         if "outcome" in expect:
+            wanted_kinds = acceptable(expect["outcome"])
+            right = reply_kind(summary) in wanted_kinds
             self.outcome_turns += 1
-            self.outcome_right += summary["outcome"] == expect["outcome"]
+            self.outcome_right += right
+            self.kinds[wanted_kinds[0]]["turns"] += 1
+            self.kinds[wanted_kinds[0]]["right"] += right
+        if "sources" in expect and (
+            acceptable(expect.get("outcome", [])) == ["knowledge"] or summary["outcome"] == "knowledge"
+        ):
+            self.source_turns += 1
+            self.source_right += bool(set(summary.get("sources", [])) & set(expect["sources"]))
         found = problems(expect, summary)
         if wanted is not None and wanted != chosen:
             found.insert(0, f"route {chosen} != expected {wanted}")
@@ -150,6 +197,15 @@ class Report:
             "id_extraction_accuracy": ratio(self.id_right, self.id_turns),
             "answer_check_pass_rate": ratio(self.answer_right, self.answer_turns),
             "outcome_accuracy": ratio(self.outcome_right, self.outcome_turns),
+            "reply_kinds": {
+                kind: {
+                    "turns": counts["turns"],
+                    "right": counts["right"],
+                    "accuracy": ratio(counts["right"], counts["turns"]),
+                }
+                for kind, counts in sorted(self.kinds.items())
+            },
+            "policy_source_accuracy": ratio(self.source_right, self.source_turns),
             "clarification_rate": ratio(self.clarifications, self.turns),
             "llm_calls_per_turn": _distribution(self.llm_calls),
             "iterations_per_turn": _distribution(self.iterations),
@@ -159,6 +215,7 @@ class Report:
                 "ids": self.id_turns,
                 "answers": self.answer_turns,
                 "outcomes": self.outcome_turns,
+                "sources": self.source_turns,
             },
         }
 
@@ -209,7 +266,9 @@ def render_table(metrics: dict[str, Any], model: str) -> str:
         f"| routing accuracy (exact tool set) | {percent(metrics['routing_accuracy'])} | {counted['routing']} |",
         f"| id extraction accuracy (exact lookups) | {percent(metrics['id_extraction_accuracy'])} | {counted['ids']} |",
         f"| answer checks passed | {percent(metrics['answer_check_pass_rate'])} | {counted['answers']} |",
-        f"| outcome as expected | {percent(metrics['outcome_accuracy'])} | {counted['outcomes']} |",
+        f"| right kind of reply (outcome) | {percent(metrics['outcome_accuracy'])} | {counted['outcomes']} |",
+        f"| policy questions citing a right entry | {percent(metrics['policy_source_accuracy'])} "
+        f"| {counted['sources']} |",
         f"| clarification rate | {percent(metrics['clarification_rate'])} | {metrics['turns']} |",
         f"| LLM calls per turn (mean) | {metrics['llm_calls_per_turn'].get('mean')} | {metrics['turns']} |",
         f"| iterations per turn (mean) | {metrics['iterations_per_turn'].get('mean')} | {metrics['turns']} |",
@@ -220,6 +279,9 @@ def render_table(metrics: dict[str, Any], model: str) -> str:
     ]
     for tool, scores in metrics["routing_per_tool"].items():
         lines.append(f"| {tool} | {percent(scores['precision'])} | {percent(scores['recall'])} | {scores['support']} |")
+    lines += ["", "| expected kind of reply | turns | right kind |", "| --- | --- | --- |"]
+    for kind, counts in metrics["reply_kinds"].items():
+        lines.append(f"| {kind} | {counts['turns']} | {percent(counts['accuracy'])} |")
     labels = sorted({*metrics["confusion_matrix"], *(k for row in metrics["confusion_matrix"].values() for k in row)})
     lines += ["", "confusion matrix (rows: expected, columns: chosen by the planner)", ""]
     lines.append("| expected \\ chosen | " + " | ".join(labels) + " |")

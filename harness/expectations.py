@@ -5,7 +5,9 @@
   answer_contains  phrases the answer must contain (case-insensitive)
   answer_excludes  phrases the answer must not contain (case-insensitive)
   answer_equals    the exact answer
-  outcome          the state machine's outcome (answered, refused, no_tool, clarify, ...)
+  outcome          the turn's outcome, the kind of reply it got (answered, knowledge, small_talk,
+                   handoff, clarify, out_of_scope, refused, ...), or a list of acceptable ones
+  sources          knowledge entries the answer may cite: citing any one of them is right
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ def lookups(summary: dict[str, Any]) -> dict[str, list[str]]:
     """The ids each tool was called with in a turn (``agent chat --json`` shape)."""
     made: dict[str, list[str]] = {}
     for tool in summary.get("tools", []):
-        made.setdefault(tool["name"], []).extend(tool["args"].values())
+        if tool["args"]:  # a knowledge search looks nothing up by id
+            made.setdefault(tool["name"], []).extend(tool["args"].values())
     return {name: sorted(ids) for name, ids in made.items()}
 
 
@@ -37,6 +40,21 @@ def problems(expect: dict[str, Any], summary: dict[str, Any]) -> list[str]:
             found.append(f"answer has {phrase!r}")
     if "answer_equals" in expect and answer != expect["answer_equals"]:
         found.append(f"answer is not {expect['answer_equals']!r}")
-    if "outcome" in expect and summary.get("outcome") != expect["outcome"]:
+    if (
+        "outcome" in expect
+        and summary.get("outcome") not in acceptable(expect["outcome"])
+        and not (
+            summary.get("outcome") == "knowledge"
+            and not summary.get("sources")
+            and "out_of_scope" in acceptable(expect["outcome"])
+        )
+    ):
         found.append(f"outcome {summary.get('outcome')!r} != {expect['outcome']!r}")
+    if "sources" in expect and not set(summary.get("sources", [])) & set(expect["sources"]):
+        found.append(f"sources {summary.get('sources', [])} cite none of {expect['sources']}")
     return found
+
+
+def acceptable(outcome: str | list[str]) -> list[str]:
+    """The outcomes an expectation accepts: one, or any of a list."""
+    return [outcome] if isinstance(outcome, str) else list(outcome)

@@ -5,9 +5,9 @@ few-shot model would: the worked examples (blocks of ``key: value`` lines ending
 and the open block at the end. So editing a prompt's examples changes what it answers.
 
 - When the examples' answers are labels (``tool: order_status, return_status``), it labels the open
-  message like its most similar example (word overlap weighted by rarity), clause by clause, and a
-  follow-up ("When will it arrive?") inherits the label of the earlier message when the examples
-  show that pattern.
+  message like its most similar example (word overlap weighted by rarity; the labels' descriptions,
+  when the prompt lists them, count as examples too), clause by clause, and a follow-up ("When will
+  it arrive?") inherits the label of the earlier message when the examples show that pattern.
 - When the answers are free text, it replies with an example's keyword answer (``IRRELEVANT``,
   ``MORE``) if the most similar example has one, and otherwise quotes the open block's records.
 """
@@ -75,8 +75,20 @@ def generate(prompt: str) -> str:
     query = _unquote(query_block.first(text_key))
     context = [_unquote(value) for key, value in query_block.fields[:-2] if key in context_keys]
     if all(_LABELS.match(example.answer) for example in examples):
-        return ", ".join(_label(query, context, examples))
+        return ", ".join(_label(query, context, examples + _described(blocks[:-1], examples)))
     return _reply(query, context, examples)
+
+
+def _described(blocks: list[Block], examples: list[Example]) -> list[Example]:
+    """The labels' own descriptions (a ``name: description`` line per label, as a tool list gives them),
+    read as one more example of each label: what a model would learn from the list itself."""
+    labels = {label for example in examples for label in _split_labels(example.answer)}
+    return [
+        Example(text=description, answer=key, context=())
+        for block in blocks
+        if block.fields and all(key in labels for key, _ in block.fields)
+        for key, description in block.fields
+    ]
 
 
 # ---------------------------------------------------------------- labelling (e.g. the planner)
@@ -175,26 +187,57 @@ def _reply(query: str, records: list[str], examples: list[Example]) -> str:
     return best if best else _quote_records(query, records)
 
 
+_ID_LIKE = re.compile(r"(?<![$0-9.,])[0-9]{3,}(?![0-9.,]|\s*(?:dollars|usd|euros?|eur|pounds)\b)", re.I)
+
+
 def _unknown_ids(question: str, records: tuple[str, ...] | list[str]) -> bool:
-    """The question names an id (a run of 3 or more digits) that no record mentions."""
+    """The question names an id (a run of 3 or more digits, not an amount) that no record mentions."""
     known = {run for record in records for run in re.findall(r"[0-9]{3,}", record)}
-    return any(run not in known for run in re.findall(r"[0-9]{3,}", question))
+    return any(run not in known for run in _ID_LIKE.findall(question))
+
+
+# Words a question uses for what a record says in other words: "Who is the carrier?" is answered by
+# "by UPS (tracking ...)", "When will it arrive?" by "expected delivery ...".
+_ASKED_FOR = {
+    "carri": {"track", "ups", "fedex", "usp", "dhl"},
+    "track": {"track", "ups", "fedex", "usp", "dhl"},
+    "arriv": {"deliv", "expec"},
+    "when": {"deliv", "expec", "estim"},
+    "money": {"refun"},
+    "paid": {"total"},
+    "cost": {"total"},
+    "price": {"total"},
+    "bough": {"0"},
+    "buy": {"0"},
+}
+_ARTICLE = re.compile(r"Help centre article [a-z0-9-]+ \(([^)]*)\): ")
 
 
 def _quote_records(query: str, records: list[str]) -> str:
-    """Per record: its opening sentence and the sentence that best matches the question."""
+    """Per record, what the question asks about: a help-centre article's answer, or a record's
+    opening sentence with the sentence that best matches the question (the whole record when the
+    question asks for nothing in particular)."""
     wanted = set(_tokens(query))
+    wanted |= {word for token in wanted for word in _ASKED_FOR.get(token, ())}
     parts: list[str] = []
     for record in records:
+        if _ARTICLE.match(record):  # the best article only: a chat answer, not a page of policies
+            title, text = _ARTICLE.split(record)[1:3]
+            parts.append(f"{title}: {text.strip()}")
+            continue
         sentences = [s.strip() for s in re.split(r"(?<=\.)\s+", record) if s.strip()]
         if not sentences:
             continue
-        rest = sorted(
-            ((len(wanted & set(_tokens(s))), i) for i, s in enumerate(sentences[1:], start=1)),
-            key=lambda pair: (-pair[0], pair[1]),
+        subject, _, first = sentences[0].partition(": ")
+        clauses = [first or sentences[0], *sentences[1:]]
+        asked = wanted - set(_tokens(subject))  # "order 123456" names the record, not what is asked about it
+        ranked = sorted(
+            ((len(asked & set(_tokens(clause))), i) for i, clause in enumerate(clauses)),
+            key=lambda pair: (-pair[0], -pair[1]),  # a tie goes to the later, more specific sentence
         )
-        if rest and rest[0][0] > 0:
-            parts.append(f"{sentences[0]} {sentences[rest[0][1]]}")
+        if ranked[0][0] > 0 and first and len(clauses) > 1:  # lead with what was asked about
+            clause = re.sub(r"^(Status|Refund|Return|Reason): ", "", clauses[ranked[0][1]])
+            parts.append(f"{subject}: {clause}")
         else:  # nothing in particular was asked for: the whole record
             parts.append(" ".join(sentences))
     return " ".join(parts)
@@ -236,7 +279,10 @@ class _Index:
 
 
 def _tokens(text: str) -> list[str]:
-    text = re.sub(r"[0-9]+", "0", text.lower().replace("\u2019", "'"))
+    """Stemmed content words; a number long enough to be an id is the token "0" (any id matches any id),
+    a shorter one (a quantity, a price, a date part) is no token at all."""
+    text = re.sub(r"[0-9]{5,}", " 0 ", text.lower().replace("\u2019", "'"))
+    text = re.sub(r"[0-9]+", " ", text)
     words = re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text)
     return [_stem(word) for word in words if word not in _STOPWORDS and word.split("'")[0] not in _STOPWORDS]
 

@@ -36,11 +36,15 @@ class OriginalTurn:
     lookups: list[tuple[str, str]]
 
 
+# What the original agent says when it uses no tool (the write-up's own words).
+ORIGINAL_REFUSAL = "Sorry, I cannot answer that question."
+
+
 @cache
 def _records() -> dict[str, dict[str, dict[str, Any]]]:
     tables = json.loads(SAMPLE_DATA_PATH.read_text(encoding="utf-8"))["tables"]
     by_tool = {}
-    for tool in registry.tools():
+    for tool in registry.record_tools():  # the original's tools: lookups by id
         by_tool[tool.name] = {item[tool.argument]: item for item in tables[tool.table]["items"]}
     return by_tool
 
@@ -48,6 +52,7 @@ def _records() -> dict[str, dict[str, dict[str, Any]]]:
 def tool_parser(prediction: str, user_input: str) -> tuple[str, str]:
     """One valid tool and exactly one id of it in the user's input, else an error (as in the original)."""
     tools, _ = planning.read_tool_names(prediction)
+    tools = [name for name in tools if name in _records()]  # the original had lookups only
     if len(tools) != 1:
         raise ValueError("Sorry, I could not work out which tool to use.")
     ids = registry.extract_ids(user_input).get(tools[0], [])
@@ -83,6 +88,6 @@ def run(question: str, model: Backend) -> OriginalTurn:
                 display = registry.tool(tool_name).display_name
                 final = answer("not_found", display_name=display, id=tool_input)
         else:
-            final = answer("no_tool") if error == "" else error
+            final = ORIGINAL_REFUSAL if error == "" else error
         loops += 1
     return OriginalTurn(final, calls, loops, looked_up)

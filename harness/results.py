@@ -52,14 +52,28 @@ def summarise(turn: Any, outcome: str) -> dict[str, Any]:
         "llm_calls": turn.llm_calls,
         "elapsed_ms": turn.elapsed_ms,
         "outcome": outcome,
+        "sources": sources_of(getattr(turn, "output", None) or {"sources": getattr(turn, "sources", [])}),
+        "handoff": handoff_of(getattr(turn, "output", None) or {"handoff": getattr(turn, "handoff", None)}),
         "failures": turn.failures,
     }
+
+
+def sources_of(output: Any) -> list[str]:
+    """The knowledge entries an answer cites (the execution output's ``sources``), read defensively."""
+    items = output.get("sources") if isinstance(output, dict) else None
+    return [str(item) for item in items if isinstance(item, str)] if isinstance(items, list) else []
+
+
+def handoff_of(output: Any) -> dict[str, str] | None:
+    """``{"reason": ...}`` when the turn handed the conversation to a person, else None."""
+    handoff = output.get("handoff") if isinstance(output, dict) else None
+    return {"reason": str(handoff.get("reason", ""))} if isinstance(handoff, dict) else None
 
 
 def tool_uses(output: Any) -> list[ToolUse]:
     """The lookups an execution's output reports (its ``tools``), read defensively: any target's output."""
     items = output.get("tools") if isinstance(output, dict) else None
-    known = {t.name: t for t in registry.tools()}
+    known = {t.name: t for t in registry.record_tools()}  # a search has no id: its args stay empty
     return [
         ToolUse(
             name=str(item.get("tool", "")),

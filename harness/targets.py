@@ -24,7 +24,7 @@ from agent_core.answers import answer
 from agent_core.execution import execution_input, execution_name, result_of
 from agent_core.text import clean_user_text
 from harness.paths import REPO
-from harness.results import ToolUse, summarise, tool_uses
+from harness.results import ToolUse, handoff_of, sources_of, summarise, tool_uses
 from harness.runtime import Session
 
 
@@ -39,6 +39,8 @@ class RemoteTurn:
     elapsed_ms: int
     outcome: str
     failures: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    handoff: dict[str, str] | None = None
 
     def summary(self) -> dict[str, Any]:
         return summarise(self, self.outcome)
@@ -168,6 +170,8 @@ class StepFunctionsTarget(_Target):
             elapsed,
             result.outcome,
             failures,
+            sources_of(result.output),
+            handoff_of(result.output),
         )
 
     def states(self, execution_arn: str) -> list[str]:

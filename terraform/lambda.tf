@@ -5,7 +5,9 @@
 # and its timeout come from modules/definition (the local runtime runs the same).
 
 locals {
-  tool_tables = { for tool in module.definition.tools : tool.function => tool.table }
+  tool_tables        = { for tool in module.definition.tools : tool.function => tool.table if lookup(tool, "kind", "record") == "record" }
+  search_functions   = [for tool in module.definition.tools : tool.function if lookup(tool, "kind", "record") == "search"]
+  knowledge_base_arn = var.knowledge_base_id == null ? null : "arn:${local.partition}:bedrock:${var.region}:${local.account}:knowledge-base/${var.knowledge_base_id}"
   descriptions = {
     fulfilment = "Lex V2 code hook: runs one turn of the agent state machine"
     llm        = "Renders a prompt and calls the model"
@@ -88,6 +90,16 @@ data "aws_iam_policy_document" "function" {
       sid       = "ReadOneRecord"
       actions   = ["dynamodb:GetItem"]
       resources = [aws_dynamodb_table.table[statement.value].arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = contains(local.search_functions, each.key) && local.knowledge_base_arn != null ? [local.knowledge_base_arn] : []
+
+    content {
+      sid       = "SearchTheKnowledgeBase"
+      actions   = ["bedrock:Retrieve"]
+      resources = [statement.value]
     }
   }
 

@@ -64,6 +64,9 @@ module "definition" {
     payload_format   = local.llm_payload_format
     bedrock_model_id = local.use_bedrock ? var.bedrock_model_id : null
   }
+  knowledge = {
+    knowledge_base_id = var.knowledge_base_id
+  }
   memory = {
     table_name  = var.conversation_memory == "dynamodb" ? "${var.name_prefix}-memory" : null
     ttl_seconds = var.memory_ttl_hours * 3600

@@ -375,6 +375,17 @@ variable "deletion_protection" {
   default     = false
 }
 
+variable "knowledge_base_id" {
+  description = "Optional: the id of an existing Amazon Bedrock Knowledge Base for the knowledge search tool to read (Retrieve; its role may read that knowledge base only). Null: the Markdown entries in knowledge/, shipped in the tool's package."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.knowledge_base_id == null || can(regex("^[0-9A-Z]{10}$", var.knowledge_base_id))
+    error_message = "knowledge_base_id must be a Bedrock Knowledge Base id: 10 upper-case letters and digits."
+  }
+}
+
 variable "conversation_memory" {
   description = "Where the last turns of a conversation are kept: session_attributes (Lex session attributes, the default; nothing to create) or dynamodb (a table with a TTL, keyed by the Lex session id: server-side and beyond the Lex session)."
   type        = string

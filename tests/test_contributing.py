@@ -45,7 +45,7 @@ def apply_the_guide(copy) -> None:
 
 def test_the_worked_example_adds_a_tool_that_every_tool_check_passes(tmp_path):
     copy = tmp_path / "repo"
-    for folder in ("functions", "prompts", "data", "statemachine", "harness", "terraform", "tests"):
+    for folder in ("functions", "prompts", "knowledge", "data", "statemachine", "harness", "terraform", "tests"):
         ignore = shutil.ignore_patterns("__pycache__", ".terraform", ".build")
         shutil.copytree(REPO / folder, copy / folder, ignore=ignore)
     shutil.copy(REPO / "pyproject.toml", copy / "pyproject.toml")

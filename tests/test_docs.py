@@ -124,7 +124,7 @@ def test_every_setting_the_docs_name_exists():
     code |= {path.name for path in (REPO / "functions").iterdir() if path.is_dir()}
     timeouts_and_clients = set(local_manifest().timeouts) | set(_document()["clients"])
     known = variables | outputs | {t.name for t in registry.tools()} | answers | NOT_TERRAFORM | code
-    known |= timeouts_and_clients | set(registry.REQUIRED_FIELDS)
+    known |= timeouts_and_clients | {field for fields in registry.REQUIRED_FIELDS.values() for field in fields}
     documents = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
     named = {
         (path.name, name)

@@ -20,7 +20,16 @@ def test_routing_rows_become_cases():
     with_id = next(c for c in cases if "173248" in c.turns[0]["user"])
     assert with_id.turns[0]["expect"] == {"route": ["order_status"], "tools": {"order_status": ["173248"]}}
     no_tool = next(c for c in cases if c.source == "clinc150:weather")
-    assert no_tool.turns[0]["expect"] == {"route": [], "tools": {}, "outcome": "no_tool"}
+    assert no_tool.turns[0]["expect"] == {"route": [], "tools": {}, "outcome": ["out_of_scope"]}
+    greeting = next(c for c in cases if c.source == "clinc150:greeting")
+    assert greeting.turns[0]["expect"] == {"route": [], "tools": {}, "outcome": ["small_talk"]}
+    fee = next(c for c in cases if c.source == "bitext:check_cancellation_fee")
+    assert fee.turns[0]["expect"] == {
+        "route": ["knowledge_search"],
+        "tools": {},
+        "outcome": ["knowledge"],
+        "sources": ["cancellation-fee"],
+    }
     no_id = next(c for c in cases if c.source == "clinc150:order_status")
     assert no_id.turns[0]["expect"] == {"route": ["order_status"], "tools": {}, "outcome": "clarify"}
 

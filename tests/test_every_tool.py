@@ -22,6 +22,8 @@ from support import REPO
 
 TOOLS = registry.tools()
 IDS = [tool.name for tool in TOOLS]
+RECORD_TOOLS = registry.record_tools()
+RECORD_IDS = [tool.name for tool in RECORD_TOOLS]
 FUNCTIONS = REPO / "functions"
 SAMPLE = json.loads((REPO / "data" / "sample_store.json").read_text())["tables"]
 EXAMPLE = re.compile(r'user: "([^"]*)"\ntool: ([a-z_, ]+)')
@@ -39,8 +41,12 @@ def sample_ids(tool: registry.Tool) -> list[str]:
 @pytest.mark.parametrize("tool", TOOLS, ids=IDS)
 def test_its_registry_entry_is_consistent(tool):
     assert re.fullmatch(r"[a-z][a-z0-9_]*", tool.name) and re.fullmatch(r"[a-z][a-z0-9_]*", tool.function)
-    assert tool.id_pattern.groups == 1, "the id pattern's one group is the part the canonical id keeps"
-    assert "{}" in tool.id_format and tool.plural != tool.display_name
+    assert tool.plural != tool.display_name
+    if tool.looks_up_ids:
+        assert tool.id_pattern.groups == 1, "the id pattern's one group is the part the canonical id keeps"
+        assert "{}" in tool.id_format and tool.table and tool.ask_for_id
+    else:
+        assert tool.id_pattern is None and not tool.table and tool.is_valid_id("")
     others = {name for other in TOOLS if other is not tool for name in (other.name, *other.aliases)}
     assert not ({tool.name, *tool.aliases} & others), "a name or alias names another tool"
 
@@ -53,7 +59,7 @@ def test_its_folder_has_a_handler_events_and_a_test(tool):
     assert list((folder / "events").glob("*.json")), f"functions/{tool.function}/events/ holds no event"
 
 
-@pytest.mark.parametrize("tool", TOOLS, ids=IDS)
+@pytest.mark.parametrize("tool", RECORD_TOOLS, ids=RECORD_IDS)
 def test_its_sample_records_have_valid_ids_and_terraform_seeds_them(tool):
     ids = sample_ids(tool)
     assert ids and all(tool.is_valid_id(value) for value in ids)
@@ -66,7 +72,12 @@ def test_its_sample_records_have_valid_ids_and_terraform_seeds_them(tool):
 def test_terraform_deploys_its_function_on_its_table(tool):
     deployed = local_manifest()
     assert tool.function in deployed["function_names"] and tool.function in deployed["state_machine_functions"]
-    assert deployed.environment(tool.function)["TABLE_NAME"] == deployed["tables"][tool.table]["name"]
+    environment = deployed.environment(tool.function)
+    if tool.looks_up_ids:
+        assert environment["TABLE_NAME"] == deployed["tables"][tool.table]["name"]
+    else:
+        assert environment["KNOWLEDGE_BASE_ID"] == "none"
+        assert any(path.startswith("knowledge/") for path in deployed["packages"][tool.function])
     assert f"{tool.function}/handler.py" in deployed["packages"][tool.function]
     parse_routes = json.loads(deployed.environment("parse")["TOOL_FUNCTIONS"])
     assert parse_routes[tool.function] == deployed["function_arns"][tool.function]
@@ -86,7 +97,8 @@ def test_the_planner_examples_choose_it_and_the_stand_in_learns_them(tool):
 @pytest.mark.parametrize("tool", TOOLS, ids=IDS)
 def test_its_handler_answers_its_own_events(tool, sample_tables_for, load, context):
     tables = sample_tables_for()
-    handler = load(tool.function, TABLE_NAME=tables[tool.table])
+    environment = {"TABLE_NAME": tables[tool.table]} if tool.looks_up_ids else {"KNOWLEDGE_BASE_ID": "none"}
+    handler = load(tool.function, **environment)
     for path in sorted((FUNCTIONS / tool.function / "events").glob("*.json")):
         result = handler.lambda_handler(json.loads(path.read_text()), context)
         assert result["tool"] == tool.name and result["status"] in {"found", "not_found", "invalid_id"}, path.name
@@ -102,7 +114,17 @@ def _question_about(tool: registry.Tool, value: str) -> str:
     pytest.fail(f"no example in prompts/planner.txt asks {tool.name} about one id")
 
 
-@pytest.mark.parametrize("tool", TOOLS, ids=IDS)
+@pytest.mark.parametrize(
+    "tool", [t for t in TOOLS if not t.looks_up_ids], ids=[t.name for t in TOOLS if not t.looks_up_ids]
+)
+def test_one_of_its_planner_examples_is_answered_end_to_end(tool, offline_agent):
+    question = examples_choosing(tool)[0]
+    turn = offline_agent.ask(offline_agent.session(), question)
+    assert [(use.name, use.status) for use in turn.tools] == [(tool.name, "found")]
+    assert turn.output["outcome"] in {"knowledge", "answered"} and turn.output["sources"]
+
+
+@pytest.mark.parametrize("tool", RECORD_TOOLS, ids=RECORD_IDS)
 def test_a_question_about_one_of_its_records_is_answered_with_one_get_item(tool, offline_agent):
     value = sample_ids(tool)[0]
     calls: list[str] = []

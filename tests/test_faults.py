@@ -241,7 +241,7 @@ SCENARIOS = [
         on("planner", Reply(text="")),
         polite="Sorry, I cannot answer that question.",
         lookups={},
-        outcome="no_tool",
+        outcome="out_of_scope",
     ),
     Scenario(
         "interpreter generates nothing: the records answer",
@@ -275,7 +275,7 @@ SCENARIOS = [
         on("planner", Reply(text="inventory_lookup")),
         polite="Sorry, I cannot answer that question.",
         lookups={},
-        outcome="no_tool",
+        outcome="out_of_scope",
     ),
     Scenario(
         "planner names two tools, the user gave one id",

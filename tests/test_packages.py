@@ -39,8 +39,11 @@ def test_each_zip_holds_its_handler_its_imports_and_nothing_else(zips):
             if not path.name.startswith("test_") and path.name != "conftest.py" and "__pycache__" not in path.parts
         }
         plan = packages.handler_plan(name)
-        assets = {
-            f"{asset}/{path.name}" for asset in plan["assets"] for path in (REPO / asset).iterdir() if path.is_file()
+        assets = {  # the asset folders' files, but their READMEs (modules/definition's asset_files)
+            f"{asset}/{path.name}"
+            for asset in plan["assets"]
+            for path in (REPO / asset).iterdir()
+            if path.is_file() and path.name != "README.md"
         }
         assert set(files) == own | set(plan["files"]) | assets, name
         assert not [path for path in files if any(word in path for word in FORBIDDEN)], name

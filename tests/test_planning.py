@@ -115,11 +115,11 @@ def test_lookups_alone_carry_no_question():
     assert plan_calls("order_status", "Has order 123456 shipped?", []).message is None
 
 
-def test_unknown_tools_alone_mean_no_tool():
+def test_unknown_tools_alone_mean_out_of_scope():
     plan = plan_calls("weather_api", "How is the weather?", [])
-    assert plan.outcome == "no_tool"
+    assert plan.outcome == "out_of_scope"
     assert plan.rejected == ["weather_api"]
-    assert plan.message == "Sorry, I cannot answer that question."
+    assert plan.message.startswith("Sorry, I cannot answer that question. I can help with your orders and returns")
 
 
 def test_nothing_new_in_a_later_iteration():

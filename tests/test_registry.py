@@ -59,17 +59,28 @@ def test_each_tool_is_served_by_a_function_folder_with_a_handler():
 
 def test_each_tool_table_has_sample_data():
     tables = json.loads((REPO / "data" / "sample_store.json").read_text())["tables"]
-    for tool in registry.tools():
+    for tool in registry.record_tools():
         items = tables[tool.table]["items"]
         assert all(tool.is_valid_id(item[tool.argument]) for item in items), tool.table
 
 
-@pytest.mark.parametrize("field", registry.REQUIRED_FIELDS)
-def test_a_registry_entry_missing_a_field_is_named_in_the_error(field):
-    """Terraform builds a table and a Lambda environment from every entry: none may lack a field."""
+@pytest.mark.parametrize(
+    ("kind", "field"), [(kind, field) for kind, fields in registry.REQUIRED_FIELDS.items() for field in fields]
+)
+def test_a_registry_entry_missing_a_field_is_named_in_the_error(kind, field):
+    """Terraform builds a Lambda, its environment and (for a record tool) a table from every entry: none
+    may lack a field its kind needs."""
     raw = json.loads((REPO / "functions" / "agent_core" / "tools.json").read_text())
-    del raw["tools"][1][field]
+    entry = next(tool for tool in raw["tools"] if tool["kind"] == kind)
+    del entry[field]
     with pytest.raises(ValueError, match=f"lacks {field}"):
+        registry.parse_tools(raw)
+
+
+def test_a_registry_entry_of_an_unknown_kind_is_refused():
+    raw = json.loads((REPO / "functions" / "agent_core" / "tools.json").read_text())
+    raw["tools"][0]["kind"] = "writer"
+    with pytest.raises(ValueError, match="has kind 'writer': use record or search"):
         registry.parse_tools(raw)
 
 
@@ -95,7 +106,7 @@ def test_planner_prompt_lists_every_tool_and_its_examples_use_only_known_tools()
     for tool in registry.tools():
         assert f"{tool.name}: {tool.description}" in rendered
     labels = re.findall(r"^tool: (.+)$", rendered, flags=re.MULTILINE)
-    known = {tool.name for tool in registry.tools()} | {"no_tool"}
+    known = {tool.name for tool in registry.tools()} | {"no_tool", "small_talk", "handoff"}
     assert labels, "the planner prompt has no examples"
     for label in labels:
         assert {name.strip() for name in label.split(",")} <= known, label

@@ -9,7 +9,7 @@ import re
 import pytest
 from statelint.linter import Linter
 
-from agent_core import answers, model_errors, store
+from agent_core import answers, knowledge_base, model_errors, store
 from harness.manifest import local_manifest, terraform_defaults
 from harness.paths import ASL_PATH
 
@@ -98,6 +98,7 @@ def test_retried_and_caught_error_names_are_raised_by_the_code(asl):
         model_errors.ModelUnavailable.__name__,
         model_errors.ModelTimedOut.__name__,
         store.StoreUnavailable.__name__,
+        knowledge_base.KnowledgeUnavailable.__name__,
         "TurnBudgetExhausted",
     }
     llm_source = (ASL_PATH.parents[1] / "functions" / "llm" / "handler.py").read_text()
@@ -117,10 +118,13 @@ def test_model_errors_are_retried_only_on_model_tasks(asl):
 
 TERMINAL_OUTCOMES = {
     "AnswerQuestion": "answered",
+    "AnswerFromKnowledge": "knowledge",
+    "AnswerSmallTalk": "small_talk",
+    "HandOffToPerson": "handoff",
     "RefuseIrrelevantQuestion": "refused",
     "StopAtMaxIterations": "max_iterations",
     "FinishWithFindings": "partial",
-    "AnswerWithoutTools": "no_tool",
+    "DeclineOutOfScope": "out_of_scope",
     "AskForClarification": "clarify",
     "ApologiseForError": "error",
     "ApologiseForDelay": "too_slow",

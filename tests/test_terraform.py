@@ -81,7 +81,7 @@ def test_tables_hold_the_sample_records_as_dynamodb_items(definition):
     from boto3.dynamodb.types import TypeDeserializer
 
     deserialize = TypeDeserializer().deserialize
-    for tool in registry.tools():
+    for tool in registry.record_tools():
         table = definition["tables"][tool.table]
         assert table["hash_key"] == tool.argument
         assert table["name"] == f"{terraform_defaults()['name_prefix']}-{tool.table}"

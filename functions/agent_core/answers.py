@@ -22,8 +22,8 @@ def answer(key: str, **values: Any) -> str:
 
 @cache
 def _registry_words() -> dict[str, str]:
-    """``{topics}`` and ``{one_topic}``: what the agent can talk about, from the tool registry."""
-    tools = registry.tools()
+    """``{topics}`` and ``{one_topic}``: what the agent can look up, from the tool registry's record tools."""
+    tools = registry.record_tools()
     return {
         "topics": _listed([tool.plural for tool in tools], "and"),
         "one_topic": _listed([tool.display_name for tool in tools], "or"),

@@ -15,12 +15,36 @@ from agent_core.limits import LEX_MAX_MESSAGE_CHARS
 from agent_core.memory import Turn
 from agent_core.text import clean_model_text
 
+# Outcomes of turns the agent could not answer: two in a row hand the conversation to a person.
+UNANSWERED = frozenset({"out_of_scope", "refused", "error", "too_slow", "not_run"})
+HANDOFF_ATTRIBUTE, HANDOFF_REASON_ATTRIBUTE = "handoff", "handoff_reason"
+
 
 @dataclass(frozen=True)
 class TurnResult:
     answer: str
     outcome: str
     output: dict[str, Any]  # the execution's output; {} when there is none to read
+
+    @property
+    def unanswered(self) -> bool:
+        """The agent could not answer: a decline, a refusal, an error, or a knowledge search with no answer."""
+        no_source = self.outcome == "knowledge" and not self.output.get("sources")
+        return self.outcome in UNANSWERED or no_source
+
+    @property
+    def handoff_reason(self) -> str | None:
+        handoff = self.output.get("handoff")
+        if self.outcome != "handoff":
+            return None
+        reason = handoff.get("reason") if isinstance(handoff, dict) else None
+        return re.sub(r"[^a-z_]", "", str(reason))[:40] if reason else "unknown"
+
+
+def handoff_attributes(result: TurnResult) -> dict[str, str]:
+    """The session attributes a handoff sets, for Amazon Connect or QnABot to route the conversation."""
+    reason = result.handoff_reason
+    return {HANDOFF_ATTRIBUTE: "true", HANDOFF_REASON_ATTRIBUTE: reason} if reason else {}
 
 
 def execution_name(session_id: str) -> str:

@@ -9,15 +9,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any, Literal
 
-from agent_core import grounding, registry
+from agent_core import conversation, grounding, registry
 from agent_core.answers import answer
-from agent_core.limits import MAX_ANSWER_CHARS, MAX_OBSERVATION_CHARS, MAX_RECORDS_IN_PROMPT
+from agent_core.limits import (
+    MAX_ANSWER_CHARS,
+    MAX_OBSERVATION_CHARS,
+    MAX_RECORDS_IN_PROMPT,
+    MAX_SEARCH_OBSERVATION_CHARS,
+)
 from agent_core.text import clean_model_text, clean_user_text, truncate
 
 Status = Literal["found", "not_found", "invalid_id", "error"]
-Decision = Literal["answer", "refuse", "continue"]
+Decision = Literal["answer", "knowledge", "refuse", "continue", "handoff", "decline"]
 _STATUSES = {"found", "not_found", "invalid_id"}
 _REFUSALS = re.compile(
     r"^\W*(irrelevant|not relevant|unanswerable|i cannot answer|i can't answer|cannot be answered)", re.IGNORECASE
@@ -26,15 +32,24 @@ _REFUSALS = re.compile(
 _MORE = re.compile(r"^\W*(?:(?i:more)\W*$|MORE\b)")
 
 
+_SOURCE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_ARTICLE = re.compile(r"Help centre article ([a-z0-9][a-z0-9-]*) \(")
+
+
 @dataclass(frozen=True)
 class Observation:
     tool: str
     id: str
     status: Status
     text: str
+    sources: tuple[str, ...] = ()  # the knowledge entries a search found
 
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "sources": list(self.sources)}
+
+    @property
+    def is_knowledge(self) -> bool:
+        return not registry.tool(self.tool).looks_up_ids if self.tool in _tool_names() else False
 
 
 @dataclass(frozen=True)
@@ -43,7 +58,9 @@ class Interpretation:
     answer: str
     answered_by: Literal["model", "tools", "rules"]
     fallback_answer: str
-    observations: list[dict[str, str]]
+    observations: list[dict[str, Any]]
+    sources: list[str]  # the knowledge entries the answer uses
+    handoff: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,7 +79,9 @@ def read_tool_result(item: Any) -> Observation:
     payload = payload if isinstance(payload, dict) else {}
     if (payload.get("tool"), payload.get("id")) != (call.get("tool"), call.get("id")):
         payload = {}  # a record about another id must never answer for this one
-    return _checked(call.get("tool"), call.get("id"), payload.get("status"), payload.get("observation"))
+    found = payload.get("sources")
+    sources = [item.get("id") for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+    return _checked(call.get("tool"), call.get("id"), payload.get("status"), payload.get("observation"), sources)
 
 
 def read_observations(raw: Any) -> list[Observation]:
@@ -70,20 +89,29 @@ def read_observations(raw: Any) -> list[Observation]:
     if not isinstance(raw, list):
         return []
     return [
-        _checked(item.get("tool"), item.get("id"), item.get("status"), item.get("text"))
+        _checked(item.get("tool"), item.get("id"), item.get("status"), item.get("text"), item.get("sources"))
         for item in raw
         if isinstance(item, dict)
     ]
 
 
-def _checked(tool_name: Any, value: Any, status: Any, text: Any) -> Observation:
+def _checked(tool_name: Any, value: Any, status: Any, text: Any, sources: Any = ()) -> Observation:
     tool = next((t for t in registry.tools() if t.name == tool_name), None)
     if tool is None or not isinstance(value, str) or not tool.is_valid_id(value):
         return Observation(str(tool_name)[:40], "", "error", "")
-    text = clean_model_text(text, MAX_OBSERVATION_CHARS)
+    limit = MAX_OBSERVATION_CHARS if tool.looks_up_ids else MAX_SEARCH_OBSERVATION_CHARS
+    text = clean_model_text(text, limit)
     if status in _STATUSES and text:
-        return Observation(tool.name, value, status, text)
+        kept = tuple(s for s in sources if isinstance(s, str) and _SOURCE.match(s))[:4] if sources else ()
+        return Observation(tool.name, value, status, text, kept if not tool.looks_up_ids else ())
+    if not tool.looks_up_ids:
+        return Observation(tool.name, value, "error", answer("knowledge_error"))
     return Observation(tool.name, value, "error", answer("tool_error", display_name=tool.display_name, id=value))
+
+
+@cache
+def _tool_names() -> frozenset[str]:
+    return frozenset(tool.name for tool in registry.tools())
 
 
 def merge(earlier: Sequence[Observation], new: Sequence[Observation]) -> list[Observation]:
@@ -96,7 +124,11 @@ def merge(earlier: Sequence[Observation], new: Sequence[Observation]) -> list[Ob
 def records_variable(observations: Sequence[Observation]) -> str:
     """The ``records`` variable of ``prompts/interpreter.txt``: one ``record:`` line per observation,
     the newest few, each cut to size."""
-    texts = [clean_model_text(o.text, MAX_OBSERVATION_CHARS) for o in observations if o.text]
+    texts = [
+        clean_model_text(o.text, MAX_SEARCH_OBSERVATION_CHARS if o.is_knowledge else MAX_OBSERVATION_CHARS)
+        for o in observations
+        if o.text
+    ]
     return "\n".join(f"record: {text}" for text in texts[-MAX_RECORDS_IN_PROMPT:])
 
 
@@ -123,32 +155,70 @@ def findings(observations: Sequence[Observation]) -> str:
 
 
 def interpret(
-    question: str, observations: Sequence[Observation], model_text: str | None, follow_up: str | None = None
+    question: str,
+    observations: Sequence[Observation],
+    model_text: str | None,
+    follow_up: str | None = None,
+    *,
+    previous_unanswered: bool = False,
+    fallback: bool = False,
 ) -> Interpretation:
     """The decision for this iteration. ``model_text`` is None when the model was not asked;
     ``follow_up`` is a question the parse step could not answer by a lookup (an id is missing), asked
-    after the answer."""
+    after the answer. A turn that only searched the knowledge base is a ``knowledge`` answer; when the
+    search found nothing right after a turn the agent could not answer either, a person takes over.
+    ``fallback``: the planner named no tool and the search was the last try: with nothing found, the
+    turn is declined (``follow_up`` is then the decline, not a question)."""
+    found_any = any(o.status == "found" for o in observations)
+    if fallback:
+        if not found_any:
+            if previous_unanswered:
+                handoff = conversation.hand_over("unanswered_twice")
+                return Interpretation("handoff", handoff["answer"], "rules", "", [], [], handoff)
+            return Interpretation("decline", follow_up or answer("out_of_scope"), "rules", "", [], [])
+        follow_up = None
     found = findings([o for o in observations if o.status == "found"])
     fallback = answer("partial_answer", findings=found) if found else answer("no_progress")
     carried = [o.to_dict() for o in observations]
+    knowledge_only = bool(observations) and all(o.is_knowledge for o in observations)
+    answering: Decision = "knowledge" if knowledge_only else "answer"
 
     def decide(decision: Decision, text: str, by: Literal["model", "tools", "rules"]) -> Interpretation:
-        if decision == "answer":
-            text = and_ask(text, follow_up)
-        return Interpretation(decision, text, by, and_ask(fallback, follow_up), carried)
+        sources: list[str] = []
+        if decision in ("answer", "knowledge"):
+            text = conversation.with_language_note(and_ask(text, follow_up), question)
+            sources = cited(observations, text)
+        return Interpretation(decision, text, by, and_ask(fallback, follow_up), carried, sources)
 
     if model_text is None:
-        return decide("answer", findings(observations) or answer("no_progress"), "tools")
+        if knowledge_only and previous_unanswered and not any(o.status == "found" for o in observations):
+            handoff = conversation.hand_over("unanswered_twice")
+            return Interpretation("handoff", handoff["answer"], "rules", fallback, carried, [], handoff)
+        return decide(answering, findings(observations) or answer("no_progress"), "tools")
     if len(model_text) > 2 * MAX_ANSWER_CHARS:  # a runaway generation: not an answer
-        return decide("answer", findings(observations), "tools")
+        return decide(answering, findings(observations), "tools")
     text = clean_model_text(model_text, MAX_ANSWER_CHARS)
     if _REFUSALS.match(text):
         return decide("refuse", answer("irrelevant"), "rules")
     if _MORE.match(text):
         return decide("continue", "", "rules")
     if grounding.is_grounded(text, [o.text for o in observations] + [question]):
-        return decide("answer", text, "model")
-    return decide("answer", findings(observations), "tools")
+        return decide(answering, text, "model")
+    return decide(answering, findings(observations), "tools")
+
+
+def cited(observations: Sequence[Observation], text: str) -> list[str]:
+    """The knowledge entries ``text`` uses: those whose article it shares several words with (all the
+    entries found, when it shares words with none of them, as a model's paraphrase may)."""
+    articles: dict[str, str] = {}
+    for observation in observations:
+        if observation.is_knowledge and observation.status == "found":
+            parts = _ARTICLE.split(observation.text)
+            articles |= {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2) if parts[i] in observation.sources}
+            articles |= {source: "" for source in observation.sources if source not in articles}
+    answer_words = set(grounding.words_of(text))
+    used = [source for source, article in articles.items() if len(answer_words & set(grounding.words_of(article))) >= 4]
+    return used or list(articles)
 
 
 def and_ask(text: str, question: str | None) -> str:

@@ -8,7 +8,7 @@ user's side of it.
 from __future__ import annotations
 
 import json
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from agent_core.limits import MAX_HISTORY_BYTES, MAX_HISTORY_TEXT_CHARS, MAX_HISTORY_TURNS
 from agent_core.text import clean_model_text, clean_user_text
@@ -19,6 +19,7 @@ SESSION_ATTRIBUTE = "agent_history"
 class Turn(TypedDict):
     user: str
     agent: str
+    unanswered: NotRequired[bool]  # the agent could not answer it (twice in a row: a person takes over)
 
 
 def read_history(raw: Any) -> list[Turn]:
@@ -33,12 +34,13 @@ def read_history(raw: Any) -> list[Turn]:
     turns: list[Turn] = []
     for item in raw[-MAX_HISTORY_TURNS:]:
         if isinstance(item, dict) and isinstance(item.get("user"), str):
-            turns.append(
-                Turn(
-                    user=clean_user_text(item["user"], MAX_HISTORY_TEXT_CHARS),
-                    agent=clean_model_text(item.get("agent", ""), MAX_HISTORY_TEXT_CHARS),
-                )
+            turn = Turn(
+                user=clean_user_text(item["user"], MAX_HISTORY_TEXT_CHARS),
+                agent=clean_model_text(item.get("agent", ""), MAX_HISTORY_TEXT_CHARS),
             )
+            if item.get("unanswered") is True:
+                turn["unanswered"] = True
+            turns.append(turn)
     return _bounded(turns)
 
 
@@ -55,8 +57,16 @@ def user_texts(history: list[Turn]) -> list[str]:
     return [turn["user"] for turn in history]
 
 
-def remember(history: list[Turn], question: str, answer: str) -> list[Turn]:
-    return read_history([*history, {"user": question, "agent": answer}])
+def remember(history: list[Turn], question: str, answer: str, unanswered: bool = False) -> list[Turn]:
+    turn: dict[str, Any] = {"user": question, "agent": answer}
+    if unanswered:
+        turn["unanswered"] = True
+    return read_history([*history, turn])
+
+
+def last_unanswered(history: list[Turn]) -> bool:
+    """The agent could not answer the latest remembered turn."""
+    return bool(history) and history[-1].get("unanswered") is True
 
 
 def to_attribute(history: list[Turn]) -> str:

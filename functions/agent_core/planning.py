@@ -14,24 +14,44 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-from agent_core import registry
+from agent_core import conversation, registry
 from agent_core.answers import answer
-from agent_core.limits import MAX_CALLS_PER_TURN, MAX_HISTORY_TEXT_CHARS, MAX_HISTORY_TURNS, MAX_IDS_PER_TOOL
-from agent_core.text import clean_user_text
+from agent_core.limits import (
+    MAX_CALLS_PER_TURN,
+    MAX_HISTORY_TEXT_CHARS,
+    MAX_HISTORY_TURNS,
+    MAX_IDS_PER_TOOL,
+    MAX_SEARCH_CHARS,
+)
+from agent_core.text import clean_user_text, truncate
 
 NO_TOOL = "no_tool"
-_NO_TOOL_WORDS = {NO_TOOL, "none", "noop", "no_tools", "notool"}
+SMALL_TALK = "small_talk"
+HANDOFF = "handoff"
+# What the planner may answer besides tool names: nothing to do, small talk, or a person.
+_ROUTE_WORDS = {
+    NO_TOOL: {NO_TOOL, "none", "noop", "no_tools", "notool", "out_of_scope"},
+    SMALL_TALK: {SMALL_TALK, "smalltalk", "small_talks", "chit_chat", "chitchat", "greeting"},
+    HANDOFF: {HANDOFF, "hand_off", "escalate", "human_agent", "live_agent"},
+}
 _WORD = re.compile(r"[a-z][a-z0-9_]*")
 
-Outcome = Literal["call_tools", "no_tool", "clarify", "nothing_new"]
+Outcome = Literal["call_tools", "out_of_scope", "clarify", "nothing_new", "small_talk", "handoff"]
 
 
 @dataclass(frozen=True)
 class ToolCall:
     tool: str
-    id: str
+    id: str  # the id looked up ("" for a search tool)
     argument: str
     id_source: Literal["this_turn", "earlier_turn"]
+    text: str = ""  # what a search tool searches for: the user's own question, cleaned and cut
+    strict: bool = False  # a search made because the planner named nothing: only a close match counts
+
+    @property
+    def value(self) -> str:
+        """The tool's argument: the id, or the question searched."""
+        return self.text or self.id
 
 
 @dataclass
@@ -41,17 +61,21 @@ class ParsedPlan:
     rejected: list[str] = field(default_factory=list)
     calls: list[ToolCall] = field(default_factory=list)
     message: str | None = None  # the question to ask; with call_tools, asked along with the answer
+    handoff_reason: str | None = None
+    # The planner named nothing: the knowledge base is searched before declining, and ``message`` is the
+    # decline, said only when the search finds no close match.
+    fallback: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def read_tool_names(plan_text: str) -> tuple[list[str], list[str]]:
-    """(tools named, unknown tool-like names) in the planner's text.
+    """(tools and routes named, unknown tool-like names) in the planner's text.
 
     Tolerates what models emit: "order_inquiry", "Tool: order_status", "order_status, return_status",
-    "Order Status.", small typos in a tool-like name ("retrun_status"). A plan that first says no tool
-    uses none, whatever its explanation names after that.
+    "Order Status.", small typos in a tool-like name ("retrun_status"). A plan that first says no tool,
+    small talk or handoff means that, whatever its explanation names after it.
     """
     names = _known_names()
     words = _WORD.findall(plan_text.lower())
@@ -76,8 +100,9 @@ def read_tool_names(plan_text: str) -> tuple[list[str], list[str]]:
             i += 1
     if selected[:1] == [NO_TOOL]:  # "no_tool (a question about returns in general)": the reason is not a choice
         return [], rejected
-    tools = [name for name in selected if name != NO_TOOL]
-    return tools, rejected
+    if selected[:1] in ([SMALL_TALK], [HANDOFF]):
+        return selected[:1], rejected
+    return [name for name in selected if name != NO_TOOL], rejected
 
 
 def plan_calls(
@@ -85,20 +110,51 @@ def plan_calls(
     question: str,
     earlier_user_texts: Sequence[str],
     already_called: Iterable[tuple[str, str]] = (),
+    previous_unanswered: bool = False,
 ) -> ParsedPlan:
+    """What the turn does next. A request for a person is handed over whatever the planner chose; a message
+    that is nothing but small talk gets a fixed answer; the ids the user typed are looked up even when the
+    planner named no tool for them; and a question the agent cannot answer right after another is handed
+    over."""
     selected, rejected = read_tool_names(plan_text)
     done = set(already_called)
+    typed = registry.extract_ids(question)
+    if not done:
+        if conversation.asks_for_a_person(question):
+            return _handoff(rejected, "asked_for_a_person")
+        if conversation.small_talk_key(question) and not typed:
+            return ParsedPlan("small_talk", rejected=rejected, message=conversation.small_talk_reply(question))
+        if selected[:1] == [HANDOFF]:
+            return _handoff(rejected, "complaint")
+        if selected[:1] == [SMALL_TALK] and not typed:
+            return ParsedPlan("small_talk", rejected=rejected, message=conversation.small_talk_reply(question))
+    selected = [name for name in selected if name not in (SMALL_TALK, HANDOFF)]
+    if not done:  # an id the user typed is looked up, whatever the planner named
+        selected += [name for name in typed if name not in selected]
     if not selected:
         if done:  # a later step that needs no tool: answer with what was found
             return ParsedPlan("nothing_new", rejected=rejected)
-        return ParsedPlan("no_tool", rejected=rejected, message=answer("no_tool"))
+        search = next((tool for tool in registry.tools() if not tool.looks_up_ids), None)
+        if search is not None:  # before declining, the knowledge base: only a close match is answered from
+            call = ToolCall(
+                search.name, "", search.argument, "this_turn", truncate(question, MAX_SEARCH_CHARS, False), strict=True
+            )
+            return ParsedPlan(
+                "call_tools", rejected=rejected, calls=[call], message=answer("out_of_scope"), fallback=True
+            )
+        if conversation.second_in_a_row(previous_unanswered):
+            return _handoff(rejected, "unanswered_twice")
+        return ParsedPlan("out_of_scope", rejected=rejected, message=answer("out_of_scope"))
 
-    this_turn = registry.extract_ids(question)
+    this_turn = typed
     calls: list[ToolCall] = []
     clarifications: list[str] = []
     missing: list[registry.Tool] = []
     for name in selected:
         tool = registry.tool(name)
+        if not tool.looks_up_ids:  # a search: with the user's own words, never the model's
+            calls.append(ToolCall(name, "", tool.argument, "this_turn", truncate(question, MAX_SEARCH_CHARS, False)))
+            continue
         ids = this_turn.get(name, [])
         source: Literal["this_turn", "earlier_turn"] = "this_turn"
         if not ids:
@@ -128,6 +184,11 @@ def plan_calls(
     return plan
 
 
+def _handoff(rejected: list[str], reason: conversation.HandoffReason) -> ParsedPlan:
+    handoff = conversation.hand_over(reason)
+    return ParsedPlan("handoff", rejected=rejected, message=handoff["answer"], handoff_reason=handoff["reason"])
+
+
 def _ids_from_earlier_turns(tool_name: str, earlier_user_texts: Sequence[str]) -> list[str]:
     for text in reversed(earlier_user_texts):
         ids = registry.extract_ids(text).get(tool_name, [])
@@ -138,7 +199,7 @@ def _ids_from_earlier_turns(tool_name: str, earlier_user_texts: Sequence[str]) -
 
 @cache
 def _known_names() -> dict[str, str]:
-    names = {word: NO_TOOL for word in _NO_TOOL_WORDS}
+    names = {word: route for route, words in _ROUTE_WORDS.items() for word in words}
     for tool in registry.tools():
         names[tool.name] = tool.name
         for alias in tool.aliases:

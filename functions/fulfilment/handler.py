@@ -18,7 +18,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agent_core import aws, memory
 from agent_core.answers import answer
-from agent_core.execution import TurnResult, execution_input, execution_name, result_of
+from agent_core.execution import (
+    HANDOFF_ATTRIBUTE,
+    HANDOFF_REASON_ATTRIBUTE,
+    TurnResult,
+    execution_input,
+    execution_name,
+    handoff_attributes,
+    result_of,
+)
 from agent_core.lex import close, parse_event
 from agent_core.memory_store import MemoryTable
 from agent_core.observability import MetricUnit, count_by, powertools
@@ -38,7 +46,7 @@ MEMORY = (
     if _MEMORY_TABLE in ("", "none")
     else MemoryTable(_MEMORY_TABLE, int(os.environ.get("MEMORY_TTL_SECONDS", str(24 * 3600))))
 )
-FALLBACK_OUTCOMES = {"no_tool", "refused", "clarify", "partial", "max_iterations", "error", "too_slow", "not_run"}
+FALLBACK_OUTCOMES = {"out_of_scope", "refused", "clarify", "partial", "max_iterations", "error", "too_slow", "not_run"}
 
 
 @metrics.log_metrics
@@ -87,7 +95,10 @@ def answer_turn(question: str, session_id: str, attributes: dict[str, Any]) -> T
     history = recall(session_id, attributes)
     result = run_turn(question, history or [], session_id)
     if history is not None:  # a memory that could not be read is not overwritten with this turn alone
-        remember(session_id, attributes, memory.remember(history, question, result.answer))
+        remember(session_id, attributes, memory.remember(history, question, result.answer, result.unanswered))
+    for key in (HANDOFF_ATTRIBUTE, HANDOFF_REASON_ATTRIBUTE):  # a handoff is this turn's, never an earlier one's
+        attributes.pop(key, None)
+    attributes.update(handoff_attributes(result))
     return result
 
 
@@ -169,6 +180,8 @@ def _finish(result: TurnResult, started: float) -> TurnResult:
     for tool in tools:
         count_by(metrics, "ToolUsed", "tool", str(tool))
     count_by(metrics, "TurnOutcome", "outcome", result.outcome)
+    if result.handoff_reason:
+        count_by(metrics, "Handoffs", "reason", result.handoff_reason)
     if result.outcome in FALLBACK_OUTCOMES:
         count_by(metrics, "Fallbacks", "reason", result.outcome)
     return result

@@ -94,7 +94,7 @@ def plan(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 def interpret(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    question, _ = memory.turn_input(event)
+    question, history = memory.turn_input(event)
     new = [interpreting.read_tool_result(item) for item in event.get("tool_results") or []]
     observations = interpreting.merge(interpreting.read_observations(event.get("observations")), new)
     model_text, calls, latency_ms = None, 0, 0
@@ -104,7 +104,12 @@ def interpret(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         calls = 1
     follow_up = event.get("follow_up")
     result = interpreting.interpret(
-        question, observations, model_text, follow_up if isinstance(follow_up, str) else None
+        question,
+        observations,
+        model_text,
+        follow_up if isinstance(follow_up, str) else None,
+        previous_unanswered=memory.last_unanswered(history),
+        fallback=event.get("fallback") is True,
     )
     count_by(metrics, "Decision", "decision", result.decision)
     logger.info("interpretation", extra={"decision": result.decision, "answered_by": result.answered_by})

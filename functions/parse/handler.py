@@ -1,9 +1,10 @@
 """Parse: the planner's raw text in, validated tool calls out (or no tool, or a clarifying question).
 
 Event: ``{"plan_text", "turn": {"question", "history", ...}, "observations", "correlation"}``.
-Result: ``{"outcome": "call_tools" | "no_tool" | "clarify" | "nothing_new", "selected", "rejected",
-"calls": [{"tool", "id", "function", "payload"}], "message"}``; ``function`` is the ARN of the Lambda
-that serves the tool, from ``TOOL_FUNCTIONS`` (a JSON map of function name to ARN).
+Result: ``{"outcome": "call_tools" | "out_of_scope" | "clarify" | "nothing_new" | "small_talk" | "handoff",
+"selected", "rejected", "calls": [{"tool", "id", "function", "payload"}], "message", "handoff"}``;
+``function`` is the ARN of the Lambda that serves the tool, from ``TOOL_FUNCTIONS`` (a JSON map of
+function name to ARN).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         question=question,
         earlier_user_texts=memory.user_texts(history),
         already_called=[(o.tool, o.id) for o in observations],
+        previous_unanswered=memory.last_unanswered(history),
     )
     message = plan.message
     if plan.outcome == "clarify" and observations:  # a later step: say what was found, then ask
@@ -45,7 +47,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 "id": call.id,
                 "id_source": call.id_source,
                 "function": TOOL_FUNCTIONS[function],
-                "payload": {"tool": call.tool, "arguments": {call.argument: call.id}},
+                "payload": {"tool": call.tool, "arguments": _arguments(call)},
             }
         )
     metrics.add_metric(name="ToolCallsPlanned", unit=MetricUnit.Count, value=len(calls))
@@ -69,4 +71,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "rejected": [word[:40] for word in plan.rejected[:5]],
         "calls": calls,
         "message": message,
+        "handoff": {"reason": plan.handoff_reason} if plan.handoff_reason else None,
+        "fallback": plan.fallback,
     }
+
+
+def _arguments(call: planning.ToolCall) -> dict[str, Any]:
+    arguments: dict[str, Any] = {call.argument: call.value}
+    if call.strict:
+        arguments["strict"] = True
+    return arguments

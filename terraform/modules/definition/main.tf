@@ -9,6 +9,9 @@ locals {
   functions  = "${local.repository}/functions"
 
   tools = jsondecode(file("${local.functions}/agent_core/tools.json")).tools
+  # Record tools look up one record by id in a table; search tools search the knowledge base.
+  record_tools = [for tool in local.tools : tool if lookup(tool, "kind", "record") == "record"]
+  search_tools = [for tool in local.tools : tool if lookup(tool, "kind", "record") == "search"]
 
   # The functions every deployment has; each tool in the registry adds one more.
   core_functions   = ["fulfilment", "llm", "parse"]
@@ -21,6 +24,8 @@ locals {
   shared_plan  = { for name in local.function_folders : name => lookup(local.package_plan.functions, name, local.package_plan.tool_functions) }
   asset_files = {
     prompts = { for path in fileset("${local.repository}/prompts", "*.{txt,json}") : "prompts/${path}" => "${local.repository}/prompts/${path}" }
+    # The knowledge base's entries: a changed entry changes the knowledge tool's zip, which redeploys it.
+    knowledge = { for path in fileset("${local.repository}/knowledge", "*.md") : "knowledge/${path}" => "${local.repository}/knowledge/${path}" if path != "README.md" }
   }
 
   packages = {
@@ -44,7 +49,7 @@ locals {
 
   sample_tables = jsondecode(file("${local.repository}/data/sample_store.json")).tables
   # Tools may share a table (and its key): one entry per table.
-  table_keys = { for table, keys in { for tool in local.tools : tool.table => tool.argument... } : table => keys[0] }
+  table_keys = { for table, keys in { for tool in local.record_tools : tool.table => tool.argument... } : table => keys[0] }
   # Each record as a DynamoDB item: listed numeric attributes as N, the others as S, nulls left out.
   table_items = {
     for table, key in local.table_keys : table => {
@@ -113,7 +118,8 @@ locals {
         TOOL_FUNCTIONS = jsonencode({ for tool in local.tools : tool.function => local.function_arns[tool.function] })
       }
     },
-    { for tool in local.tools : tool.function => { TABLE_NAME = local.tables[tool.table].name } },
+    { for tool in local.record_tools : tool.function => { TABLE_NAME = local.tables[tool.table].name } },
+    { for tool in local.search_tools : tool.function => { KNOWLEDGE_BASE_ID = coalesce(var.knowledge.knowledge_base_id, "none") } },
   )
   environment = { for name in local.function_folders : name => merge(local.common_environment, local.own_environment[name]) }
 

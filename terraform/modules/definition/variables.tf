@@ -38,6 +38,14 @@ variable "model" {
   })
 }
 
+variable "knowledge" {
+  description = "Where the knowledge search looks: an existing Amazon Bedrock Knowledge Base (its id), or null for the entries in knowledge/ shipped in the tool's package."
+  type = object({
+    knowledge_base_id = optional(string)
+  })
+  default = {}
+}
+
 variable "memory" {
   description = "Conversation memory: the DynamoDB table (null: Lex session attributes) and how long a conversation is kept."
   type = object({
