@@ -14,7 +14,7 @@ from typing import Any, Literal
 from agent_core import grounding, registry
 from agent_core.answers import answer
 from agent_core.limits import MAX_ANSWER_CHARS, MAX_OBSERVATION_CHARS, MAX_RECORDS_IN_PROMPT
-from agent_core.text import clean_model_text, clean_user_text, truncate
+from agent_core.text import clean_model_text, clean_record_text, clean_user_text, truncate
 
 Status = Literal["found", "not_found", "invalid_id", "error"]
 Decision = Literal["answer", "refuse", "continue"]
@@ -80,7 +80,7 @@ def _checked(tool_name: Any, value: Any, status: Any, text: Any) -> Observation:
     tool = next((t for t in registry.tools() if t.name == tool_name), None)
     if tool is None or not isinstance(value, str) or not tool.is_valid_id(value):
         return Observation(str(tool_name)[:40], "", "error", "")
-    text = clean_model_text(text, MAX_OBSERVATION_CHARS)
+    text = clean_record_text(text, MAX_OBSERVATION_CHARS)  # record text is data: no markup, links, ARNs, orders
     if status in _STATUSES and text:
         return Observation(tool.name, value, status, text)
     return Observation(tool.name, value, "error", answer("tool_error", display_name=tool.display_name, id=value))
