@@ -6,7 +6,7 @@ that shares little with the records (another language, another subject); any num
 date the records and the question do not have; a status (shipped, cancelled, refunded...) or a
 mid-sentence name (a carrier, a product) they do not have; letters in a script that neither the
 records nor the question use (an answer in Japanese or Cyrillic to an English question), and words
-that mix scripts ("саnсеllеd": Latin with Cyrillic look-alikes). Every check reads the normalised
+that mix scripts ("cancelled" spelled with Cyrillic look-alikes). Every check reads the normalised
 text (text.normalise, as the id extractor does), so a digit of any script is a number to ground.
 Not caught: a fact the records have, negated or attached to the wrong record ("has not shipped" of
 a shipped order).
@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from agent_core.registry import clear_of_neighbours, word_around
 from agent_core.text import normalise
 
 _WORD = re.compile(r"(?:[^\W_]|[$.])+")
@@ -74,7 +75,17 @@ def numbers_are_known(text: str, sources: Sequence[str]) -> bool:
     known = {token for source in sources for token in _NUMBER.findall(source)}
     runs = {run for source in sources for run in _DIGIT_RUN.findall(source)}
     known |= runs | {run.lstrip("0") or "0" for run in runs if len(run) <= 2}
-    return all(token in known for token in _NUMBER.findall(text))
+    if not all(token in known for token in _NUMBER.findall(text)):
+        return False
+    # A number a letter or mark touches ("123456x", "123456\u0301") is another token: the sources
+    # must have that whole word (a tracking number like "1Z999AA10123456784").
+    touched = [
+        word_around(text, m.start(), m.end()).lower()
+        for m in _NUMBER.finditer(text)
+        if not clear_of_neighbours(text, m.start(), m.end())
+    ]
+    whole = {word_around(source, m.start(), m.end()).lower() for source in sources for m in _NUMBER.finditer(source)}
+    return all(word in whole for word in touched)
 
 
 def statuses_are_known(words: Sequence[str], known: set[str]) -> bool:

@@ -161,15 +161,17 @@ def _unspaced_script(ch: str) -> bool:
 _ANNOUNCING_WORDS = frozenset({"order", "orders", "return", "returns", "id", "number", "no"})
 _ID_WORDS = re.compile(r"(?i)(?:\b(?:order|orders|return|returns|rtn|id|number|no)\b|#)\W{0,3}$")
 _LETTERS_BEFORE = re.compile(r"[^\W\d_]+$")
-MIN_MIXED_DIGITS = 3  # "ртн001", "123x456": letters and this many digits in one word look like an id
+MIN_MIXED_DIGITS = 3  # "rtn001" in Cyrillic, "123x456": letters and this many digits in one word look like an id
 MAX_PLAIN_DIGITS = 10  # a run of more digits than any id has is a mistyped id, not a number
+MIN_ANNOUNCED_DIGITS = 3  # "order 2345" is a mistyped id; "return 2 of them" is a quantity
 
 
 def invalid_id_mentions(text: str) -> list[str]:
     """What in ``text`` (normalised first) looks like an id but is not a valid one, in order: a
     pattern match that a letter, digit or mark touches ("rtn00x", "1234567890x"); a word of letters
-    and digits ("ртн001" in Cyrillic look-alikes); more digits than an id has ("12345678901"); or
-    digits announced as an id ("order 2345"). Amounts, dates and quantities are not mentions."""
+    and digits ("rtn001" written with Cyrillic look-alikes); more digits than an id has ("12345678901"); or
+    three or more digits announced as an id ("order 2345"). Amounts, dates and quantities ("return 2
+    of them") are not mentions."""
     text = normalise(text)
     matches = [pair for candidate in tools() for pair in candidate._matches(text)]
     valid = [match for match, clear in matches if clear]
@@ -185,7 +187,7 @@ def invalid_id_mentions(text: str) -> list[str]:
             any(m.start < end and start < m.end for m in touched)
             or (not plain and digits >= MIN_MIXED_DIGITS)
             or (plain and len(word) > MAX_PLAIN_DIGITS)
-            or (plain and _ID_WORDS.search(text[max(0, start - 16) : start]))
+            or (plain and len(word) >= MIN_ANNOUNCED_DIGITS and _ID_WORDS.search(text[max(0, start - 16) : start]))
         ) and word not in mentions:
             mentions.append(word)
     return mentions
@@ -193,7 +195,21 @@ def invalid_id_mentions(text: str) -> list[str]:
 
 def _covers(match: IdMatch, text: str, start: int, end: int) -> bool:
     """The word is the id, or the id after a word that announces it ("order674351")."""
-    return start <= match.end and end <= match.end and text[start : max(start, match.start)].lower() in _ANNOUNCING_WORDS | {""}
+    before = text[start : max(start, match.start)].lower()
+    return match.start < end <= match.end and (before == "" or before in _ANNOUNCING_WORDS)
+
+
+def word_around(text: str, start: int, end: int) -> str:
+    """The run of letters, digits and marks that holds ``text[start:end]``."""
+    while start > 0 and _in_word(text[start - 1]):
+        start -= 1
+    while end < len(text) and _in_word(text[end]):
+        end += 1
+    return text[start:end]
+
+
+def _in_word(ch: str) -> bool:
+    return (ch.isalnum() or unicodedata.category(ch)[0] == "M") and not _unspaced_script(ch)
 
 
 def _words(text: str) -> list[tuple[int, int]]:
@@ -201,7 +217,7 @@ def _words(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = None
     for index, ch in enumerate(text + " "):
-        inside = (ch.isalnum() or unicodedata.category(ch)[0] == "M") and not _unspaced_script(ch)
+        inside = _in_word(ch)
         if inside and start is None:
             start = index
         elif not inside and start is not None:

@@ -34,7 +34,7 @@ def normalise(text: str) -> str:
     their plain letters and digits); format characters (zero-width spaces and joiners, bidi controls,
     soft hyphens) and variation selectors removed; a decimal digit of any script (Arabic-Indic,
     Devanagari, Bengali, Thai...) mapped to its ASCII digit; then NFKC again, so marks the removals
-    brought together compose. Letters are not mapped: a Cyrillic "р" stays Cyrillic (a look-alike is
+    brought together compose. Letters are not mapped: a Cyrillic "\u0440" stays Cyrillic (a look-alike is
     not an id, and the grounding check refuses words that mix scripts)."""
     text = unicodedata.normalize("NFKC", text)
     text = "".join(_mapped(ch) for ch in text)
