@@ -11,9 +11,13 @@ from __future__ import annotations
 import os
 
 from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
-settings.register_profile("dev")
+# Explicit, not inherited: Hypothesis's own default turns derandomize on when it detects CI.
+settings.register_profile(
+    "dev", derandomize=False, database=DirectoryBasedExampleDatabase(".hypothesis/examples"), print_blob=False
+)
 
 
 def chosen_profile(environ: os._Environ[str] | dict[str, str] = os.environ) -> str:
