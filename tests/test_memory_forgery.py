@@ -169,6 +169,26 @@ def test_without_a_key_memory_in_session_attributes_is_not_trusted(monkeypatch):
     assert SESSION_ATTRIBUTE not in attributes and SIGNATURE_ATTRIBUTE not in attributes
 
 
+def test_an_unreadable_key_costs_the_memory_of_one_turn_not_the_conversation(agents, monkeypatch):
+    """SSM unavailable: the memory sent can be verified by no one, so it is not used, and it is sent
+    back as it came (a later turn, with the key, verifies it)."""
+    agent = agents.get("offline")
+    module = agent.functions["fulfilment"].module
+    session = agent.session()
+    agent.ask(session, "Has order 234567 shipped?")
+    kept = dict(session.attributes)
+
+    def unavailable():
+        raise RuntimeError("ssm unavailable")
+
+    monkeypatch.setattr(module.MEMORY_KEY, "get", unavailable)
+    turn = agent.ask(session, "When will it arrive?")
+    assert lookups(turn.summary()) == {} and session.attributes == kept
+    monkeypatch.undo()
+    turn = agent.ask(session, "When will it arrive?")
+    assert lookups(turn.summary()) == {"order_status": ["234567"]}
+
+
 @pytest.mark.parametrize("name", ["unsigned", "made-up signature", "nested JSON, unsigned", "10 KB of nesting"])
 def test_with_dynamodb_memory_session_attributes_are_not_memory_at_all(agents, name):
     agent = agents.get("offline", memory="dynamodb")

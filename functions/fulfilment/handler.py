@@ -101,8 +101,10 @@ def recall(
     conversation: memory.Conversation, attributes: dict[str, Any], key: bytes | None
 ) -> list[memory.Turn] | None:
     """The remembered turns: from the memory table when there is one, else the session attributes
-    when ``key`` verifies their signature. None when the table could not be read."""
+    when ``key`` verifies their signature. None when the table or the key could not be read."""
     if MEMORY is None:
+        if key is None and MEMORY_KEY.configured:  # SSM could not be read: unverified, neither used nor lost
+            return None
         history, rejected = memory.read_signed(attributes, key, conversation)
         if rejected:  # never parsed for ids: the turn goes on as the first of its conversation
             logger.warning("memory rejected", extra={"reason": rejected})
