@@ -14,6 +14,11 @@ from typing import Any, TextIO
 from harness.lambdas import LocalFunction, load_handler, send_logs_to
 from harness.manifest import REGION, Manifest
 
+# The key that signs conversation memory on this machine: fixed, public and for local runs and tests
+# only. A deployment's key is random, made by Terraform in an SSM SecureString (terraform/memory.tf);
+# the product has no default key.
+TEST_MEMORY_KEY = "local-test-key-not-a-secret-0123456789abcdef"
+
 
 @dataclass
 class LocalDeployment:
@@ -45,13 +50,25 @@ def create_memory_table(dynamodb: Any, name: str) -> str:
     """The optional conversation memory table, as terraform/memory.tf creates it."""
     dynamodb.create_table(
         TableName=name,
-        KeySchema=[{"AttributeName": "session_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "session_id", "AttributeType": "S"}],
+        KeySchema=[
+            {"AttributeName": "session_id", "KeyType": "HASH"},
+            {"AttributeName": "bot_alias_id", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "session_id", "AttributeType": "S"},
+            {"AttributeName": "bot_alias_id", "AttributeType": "S"},
+        ],
         BillingMode="PAY_PER_REQUEST",
     )
     dynamodb.update_time_to_live(
         TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
     )
+    return name
+
+
+def create_memory_key(ssm: Any, name: str, value: str = TEST_MEMORY_KEY) -> str:
+    """The memory signing key's SSM SecureString parameter, as terraform/memory.tf creates it."""
+    ssm.put_parameter(Name=name, Type="SecureString", Value=value, Overwrite=True)
     return name
 
 
@@ -73,6 +90,9 @@ def deploy(
     memory_table = deployed.environment("fulfilment").get("MEMORY_TABLE_NAME", "none")
     if memory_table != "none":
         create_memory_table(dynamodb, memory_table)
+    key_parameter = deployed.environment("fulfilment").get("MEMORY_KEY_PARAMETER", "none")
+    if key_parameter != "none":
+        create_memory_key(boto3.client("ssm", region_name=REGION), key_parameter)
     lambda_client = boto3.client("lambda", region_name=REGION)
     functions = {}
     for folder, function_name in deployed.function_names.items():

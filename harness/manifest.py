@@ -111,6 +111,10 @@ def manifest_inputs(
         "memory": {
             "table_name": f"{name_prefix}-memory" if memory_table else None,
             "ttl_seconds": defaults["memory_ttl_hours"] * 3600,
+            # terraform/memory.tf's parameter name (bootstrap puts the harness's test key in it)
+            "key_parameter": None
+            if memory_table
+            else f"/{name_prefix}/memory-signing-key-v{defaults['memory_key_version']}",
         },
         "metrics_namespace": defaults["metrics_namespace"],
         "log_level": log_level,

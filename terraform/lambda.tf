@@ -144,6 +144,33 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
+    for_each = each.key == "fulfilment" ? aws_ssm_parameter.memory_key[*].arn : []
+
+    content {
+      sid       = "ReadTheMemoryKey"
+      actions   = ["ssm:GetParameter"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    # The memory key's SecureString, decrypted by SSM with the deployment's key (aws/ssm needs no grant).
+    for_each = local.use_kms_key && each.key == "fulfilment" && var.conversation_memory == "session_attributes" ? [local.kms_key_arn] : []
+
+    content {
+      sid       = "DecryptTheMemoryKey"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["ssm.${var.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
     for_each = local.use_kms_key ? [local.kms_key_arn] : []
 
     content {

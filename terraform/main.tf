@@ -68,8 +68,9 @@ module "definition" {
     knowledge_base_id = var.knowledge_base_id
   }
   memory = {
-    table_name  = var.conversation_memory == "dynamodb" ? "${var.name_prefix}-memory" : null
-    ttl_seconds = var.memory_ttl_hours * 3600
+    table_name    = var.conversation_memory == "dynamodb" ? "${var.name_prefix}-memory" : null
+    ttl_seconds   = var.memory_ttl_hours * 3600
+    key_parameter = one(aws_ssm_parameter.memory_key[*].name)
   }
   metrics_namespace = var.metrics_namespace
   log_level         = var.log_level

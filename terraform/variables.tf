@@ -387,7 +387,7 @@ variable "knowledge_base_id" {
 }
 
 variable "conversation_memory" {
-  description = "Where the last turns of a conversation are kept: session_attributes (Lex session attributes, the default; nothing to create) or dynamodb (a table with a TTL, keyed by the Lex session id: server-side and beyond the Lex session)."
+  description = "Where the last turns of a conversation are kept: session_attributes (Lex session attributes, the default; nothing to create) or dynamodb (a table with a TTL, keyed by the Lex session id and the bot alias: server-side and beyond the Lex session)."
   type        = string
   default     = "session_attributes"
 
@@ -405,6 +405,17 @@ variable "memory_ttl_hours" {
   validation {
     condition     = var.memory_ttl_hours >= 1 && var.memory_ttl_hours <= 720
     error_message = "memory_ttl_hours must be from 1 to 720."
+  }
+}
+
+variable "memory_key_version" {
+  description = "With conversation_memory = session_attributes: version of the key that signs the memory in Lex session attributes. Raise it to rotate the key (a new SSM parameter with a new random value; conversations under way lose their memory once)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.memory_key_version >= 1 && floor(var.memory_key_version) == var.memory_key_version
+    error_message = "memory_key_version must be a whole number, 1 or more."
   }
 }
 

@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.6.0"
+  required_version = ">= 1.11.0" # write-only arguments (memory.tf)
 
   required_providers {
     aws = {

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+import hypothesis_profiles
+
+hypothesis_profiles.load()
+
 
 class AgentPool:
     """One local agent open at a time (moto and the Lambda routing are process-wide), reused while

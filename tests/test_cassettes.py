@@ -80,3 +80,16 @@ def test_parallel_recording_loses_nothing(tmp_path):
     assert len({item.prompt for item in interactions}) == workers * each
     assert json.loads(path.read_text())["format"] == 1
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_agent_chat_with_a_cassette_of_the_wrong_shape_prints_one_line_and_fails(tmp_path, capsys):
+    """`agent chat --llm replay:bad.json`: one line on stderr, exit status 2, no traceback."""
+    from harness import chat
+
+    path = tmp_path / "bad.json"
+    path.write_text('{"bad": 1}')
+    status = chat.main(["--llm", f"replay:{path}", "Has order 123456 shipped?"])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.err.strip().splitlines() == [f"error: cassette {path} is not a cassette: format: Field required"]
+    assert "Traceback" not in captured.err + captured.out

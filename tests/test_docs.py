@@ -104,6 +104,8 @@ def test_the_reliability_figures_are_the_suites():
 # agent chat --json fields, a QnABot question, a variable's value, a resource argument, the worked
 # example's table (docs/extending.md). Resource types (aws_..., awscc_...) are not settings either.
 NOT_TERRAFORM = {"elapsed_ms", "llm_calls", "no_hits", "session_attributes", "on_failure", "jumpstart_*", "gift_cards"}
+# The memory's signature attribute, MemoryRejected's reasons, a resource argument, a cleaning function.
+NOT_TERRAFORM |= {"agent_history_sig", "bad_signature", "no_key", "too_large", "value_wo", "clean_record_text"}
 
 
 def test_every_setting_the_docs_name_exists():
@@ -138,3 +140,20 @@ def test_every_setting_the_docs_name_exists():
         if name not in known and not name.startswith(("aws_", "awscc_"))
     )
     assert not unknown, unknown
+
+
+def test_every_test_the_security_page_names_exists():
+    """docs/security.md's promise table names `tests/module.py::test_name`: each must be a test."""
+    import ast
+    import re
+
+    page = (REPO / "docs" / "security.md").read_text(encoding="utf-8")
+    table = page.split("**Each promise and the test that proves it**", 1)[1].split("**Accepted risks**", 1)[0]
+    named = re.findall(r"`((?:tests|functions)/[\w/]+\.py)::(test_\w+)`", table)
+    assert len(named) >= 20, "the promise table lists its tests"
+    promises = [line for line in table.splitlines() if line.startswith("| ") and "::" not in line and "---" not in line]
+    assert promises == ["| promise | proved by |"], "every promise names a test"
+    for path, name in named:
+        tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
+        tests = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        assert name in tests, f"docs/security.md names {path}::{name}, which does not exist"

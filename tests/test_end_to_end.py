@@ -163,6 +163,7 @@ def test_replay_reaches_max_iterations_and_answers_with_what_it_found(replay_age
     ((_, result),) = run_conversation(replay_agent, conversation)
     assert result.iterations == 2 and result.llm_calls == 4
     assert result.states.count("CountIteration") == 1 and result.states[-1] == "StopAtMaxIterations"
+    assert [t.name for t in result.tools] == ["order_status", "knowledge_search"]  # the second step searched
 
 
 def test_max_iterations_setting_is_honoured(agents):

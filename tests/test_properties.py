@@ -16,13 +16,15 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from agent_core import registry
+from agent_core import memory, registry
+from agent_core.grounding import is_grounded
 from agent_core.interpreting import Observation, interpret
 from agent_core.lex import LexV2Response
 from agent_core.limits import LEX_MAX_MESSAGE_CHARS, MAX_ANSWER_CHARS, MAX_CALLS_PER_TURN, MAX_HISTORY_BYTES
-from agent_core.memory import SESSION_ATTRIBUTE, read_history
+from agent_core.memory import SESSION_ATTRIBUTE, SIGNATURE_ATTRIBUTE, read_history
 from agent_core.planning import plan_calls
-from agent_core.text import clean_user_text
+from agent_core.text import clean_model_text, clean_record_text, clean_user_text
+from harness.bootstrap import TEST_MEMORY_KEY
 from harness.expectations import lookups
 from harness.lambdas import LambdaContext, load_handler
 
@@ -84,6 +86,31 @@ USER_TEXT = st.one_of(
     st.text(min_size=4000, max_size=6000),
     ID_AT_THE_CUT,
 )
+
+
+# JSON nested past the parser's recursion limit: "[" * 1000 raised RecursionError on Python 3.11
+# (about 10 KB on 3.13), which crashed the turn when it came as memory.
+NESTED_JSON = st.builds(
+    lambda opener, depth, tail: opener * depth + tail,
+    st.sampled_from(["[", '{"a":', '[{"user":', "[[{}", '{"user": [']),
+    st.integers(1, 4000),
+    st.sampled_from(["", "]" * 50, "1", '"x"}]']),
+)
+# The zero of each script's decimal digits: ASCII, Arabic-Indic, Extended Arabic-Indic, Devanagari,
+# Bengali, Thai, Myanmar, full-width, mathematical bold.
+DIGIT_ZEROS = [0x30, 0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0x1040, 0xFF10, 0x1D7CE]
+# Characters a user (or an input method) puts between digits without meaning to: nothing, zero-width
+# space, non-joiner, joiner, word joiner, variation selectors (text, emoji, supplement), soft hyphen,
+# left-to-right mark and embedding.
+INVISIBLE = ["", "\u200b", "\u200c", "\u200d", "\u2060", "\ufe0e", "\ufe0f", "\U000e0101", "\u00ad", "\u200e", "\u202a"]
+
+
+@st.composite
+def digits_in_any_script(draw: Any) -> tuple[str, str]:
+    """(ASCII digits, the same digits as typed: each in a script of its own, invisibles after it)."""
+    digits = draw(st.text(alphabet="0123456789", min_size=1, max_size=13))
+    typed = "".join(chr(draw(st.sampled_from(DIGIT_ZEROS)) + int(d)) + draw(st.sampled_from(INVISIBLE)) for d in digits)
+    return digits, typed
 
 
 def typed_ids(*texts: str) -> set[str]:
@@ -187,6 +214,7 @@ def fulfilment():
         f"_property_fulfilment_{uuid.uuid4().hex[:6]}",
     )
     module.SFN = ScriptedStepFunctions()
+    module.MEMORY_KEY._key = TEST_MEMORY_KEY.encode()  # as if read from SSM: signed memory is parsed
     return module
 
 
@@ -243,7 +271,121 @@ def test_cleaned_user_text_is_one_bounded_line_that_cannot_close_its_quotes(text
     assert len(cleaned) <= 500
     assert '"' not in cleaned and "\n" not in cleaned and "\r" not in cleaned
     assert all(ch.isprintable() or ch == " " for ch in cleaned)
-    assert clean_user_text(cleaned) == cleaned or cleaned.endswith("…")
+    assert clean_user_text(cleaned) == cleaned
+
+
+@PROPERTY
+@given(raw=NESTED_JSON, channel=st.sampled_from(["lex", "qnabot"]), signed=st.booleans())
+@example(raw="[" * 1000, channel="lex", signed=True)
+@example(raw="[" * 10_000, channel="qnabot", signed=False)
+def test_deeply_nested_memory_never_crashes_a_turn(fulfilment, raw, channel, signed):
+    """Nested JSON as memory, signed or not, through Lex and QnABot: a polite answer, never an error."""
+    conversation = memory.Conversation("BOT", "ALIAS", "session-1")
+    assert len(read_history(raw)) <= 1  # raises nothing; only a well-formed tail can make one turn
+    turns, rejected = memory.read_signed(
+        {SESSION_ATTRIBUTE: raw, SIGNATURE_ATTRIBUTE: memory.signature(TEST_MEMORY_KEY.encode(), conversation, raw)},
+        TEST_MEMORY_KEY.encode(),
+        conversation,
+    )
+    assert rejected in {"too_large", "unreadable", None} and (turns == []) == (rejected is not None)
+    attributes = {SESSION_ATTRIBUTE: raw}
+    if signed:
+        attributes[SIGNATURE_ATTRIBUTE] = memory.signature(TEST_MEMORY_KEY.encode(), conversation, raw)
+    fulfilment.SFN.response = {"status": "SUCCEEDED", "output": json.dumps({"answer": "Yes.", "outcome": "answered"})}
+    context = LambdaContext("fulfilment", 28, 256)
+    if channel == "lex":
+        event = {
+            "inputTranscript": "When will it arrive?",
+            "sessionId": conversation.session_id,
+            "bot": {"id": conversation.bot_id, "aliasId": conversation.bot_alias_id},
+            "sessionState": {"sessionAttributes": attributes},
+        }
+        LexV2Response.model_validate(fulfilment.lambda_handler(event, context))
+    else:
+        hook = {
+            "req": {"question": "When will it arrive?", "_event": {"sessionId": conversation.session_id}},
+            "res": {"session": attributes},
+        }
+        assert fulfilment.lambda_handler(hook, context)["res"]["message"] == "Yes."
+
+
+FORGERIES = ["unsigned", "random", "other_key", "other_session", "other_alias", "other_bot", "edited", "genuine"]
+
+
+@PROPERTY
+@given(
+    earlier=st.lists(st.one_of(IDS, USER_TEXT), min_size=1, max_size=3),
+    forgery=st.sampled_from(FORGERIES),
+    noise=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+)
+def test_memory_is_trusted_only_with_its_own_signature(earlier, forgery, noise):
+    """Memory the client wrote, or memory signed for another session, alias, bot or key, or edited
+    after signing, is never read: no id from it can be looked up."""
+    key, conversation = TEST_MEMORY_KEY.encode(), memory.Conversation("BOT", "ALIAS", "session-1")
+    history = read_history([{"user": text, "agent": "ok"} for text in earlier])
+    attribute = memory.to_attribute(history)
+    signed_for = {
+        "other_session": conversation._replace(session_id="session-2"),
+        "other_alias": conversation._replace(bot_alias_id="TSTALIASID"),
+        "other_bot": conversation._replace(bot_id="BOT2"),
+    }.get(forgery, conversation)
+    signature = memory.signature(b"another key" if forgery == "other_key" else key, signed_for, attribute)
+    attributes = {SESSION_ATTRIBUTE: attribute, SIGNATURE_ATTRIBUTE: signature}
+    if forgery == "unsigned":
+        del attributes[SIGNATURE_ATTRIBUTE]
+    elif forgery == "random":
+        attributes[SIGNATURE_ATTRIBUTE] = noise
+    elif forgery == "edited":
+        attributes[SESSION_ATTRIBUTE] = memory.to_attribute([{"user": "Has order 234567 shipped?", "agent": ""}])
+    turns, rejected = memory.read_signed(attributes, key, conversation)
+    if forgery == "genuine" or (forgery == "random" and noise == signature):
+        assert turns == history and rejected is None
+    else:
+        assert turns == [] and rejected in {"unsigned", "bad_signature"}
+        plan = plan_calls("order_status, return_status", "When will it arrive?", memory.user_texts(turns))
+        assert plan.calls == []
+
+
+LETTER_OR_MARK = {"x", "é", "ж", "\u0301"}
+AFTER_DIGIT = {"٣": "3", "5": "5"}
+
+
+@PROPERTY
+@given(typed=digits_in_any_script(), after=st.sampled_from(["", "?", " now", "x", "é", "ж", "٣", "5", "\u0301", "号"]))
+def test_ids_in_any_digits_and_invisible_characters_are_read_whole(typed, after):
+    """An order id typed in any script's digits, with invisible characters between them, is read as
+    its ASCII digits, or not at all: never a part of it. A letter, digit or mark right after it makes
+    it no id (and the turn asks about it rather than answering from memory); the grounding check
+    reads the number as the extractor does."""
+    digits, text = typed
+    question = f"Has order {text}{after} shipped?"
+    if after in LETTER_OR_MARK:
+        read, expected = digits, []
+    else:
+        read = digits + AFTER_DIGIT.get(after, "")
+        expected = [read] if 5 <= len(read) <= 10 else []
+    assert registry.extract_ids(question).get("order_status", []) == expected
+    plan = plan_calls("order_status", question, ["Has order 654321 shipped?"])
+    if expected:
+        assert [call.id for call in plan.calls] == expected
+    elif len(read) >= registry.MIN_ANNOUNCED_DIGITS:
+        assert plan.outcome == "clarify" and plan.calls == [], "an id was meant: asked, not answered from memory"
+    record = f"Order {digits}: 1 x Desk Lamp, total $15.00. Status: shipped by UPS."
+    assert is_grounded(f"Order {text} has shipped by UPS.", [record, "Has it shipped?"])
+
+
+@PROPERTY
+@given(text=st.text(max_size=700), limit=st.integers(5, 600))
+@example(text="N\x1f\u0300", limit=500)
+@example(text="<<>>", limit=11)
+@example(text="000000", limit=5)
+def test_cleaning_is_idempotent(text, limit):
+    """Normalise first, then filter: cleaning cleaned text changes nothing (a cleaner that was not
+    made 'N\u0300' once and 'Ǹ' the second time)."""
+    for clean in (clean_user_text, clean_model_text, clean_record_text):
+        once = clean(text, limit)
+        assert clean(once, limit) == once
+        assert len(once) <= limit
 
 
 @PROPERTY

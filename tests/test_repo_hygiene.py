@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import yaml
@@ -34,3 +35,19 @@ def test_licence_and_guides_exist():
     assert "## Adding a tool" in (REPO / "docs" / "extending.md").read_text()
     assert (REPO / "data" / "eval" / "LICENSE-CC-BY-3.0.txt").exists()
     assert (REPO / "data" / "eval" / "LICENSE-CDLA-Sharing-1.0.txt").exists()
+
+
+def test_ci_runs_a_fixed_derivation_and_local_runs_explore():
+    """The profile tests/conftest.py loads: "ci" when CI is set (.ci/run, GitHub Actions), else "dev"."""
+    from hypothesis import settings as hypothesis_settings
+
+    import hypothesis_profiles
+
+    assert hypothesis_profiles.chosen_profile({"CI": "true"}) == "ci"
+    assert hypothesis_profiles.chosen_profile({}) == "dev"
+    ci = hypothesis_settings.get_profile("ci")
+    assert ci.derandomize is True and ci.database is None
+    dev = hypothesis_settings.get_profile("dev")
+    assert dev.derandomize is False and dev.database is not None
+    expected = "ci" if os.environ.get("CI") else "dev"
+    assert hypothesis_settings._current_profile == expected

@@ -16,6 +16,7 @@ import re
 
 import pytest
 
+from terraform_support import TERRAFORM_DIR as TERRAFORM
 from terraform_support import hcl_files, locals_of, resources
 
 # Statements allowed a "*" resource, by (policy document, sid), with the reason AWS gives none.
@@ -139,6 +140,47 @@ def test_encryption_at_rest_and_the_optional_key_everywhere(parsed):
     )
     key = found[("aws_kms_key", "deployment")]
     assert key["enable_key_rotation"] is True and key["count"] == "${var.create_kms_key ? 1 : 0}"
+
+
+def test_the_memory_key_is_random_write_only_and_only_fulfilment_reads_it(parsed):
+    """terraform/memory.tf: an SSM SecureString whose value is write-only (in no plan, state or output),
+    random, versioned for rotation, created only when memory is in session attributes; the fulfilment
+    role alone may read that one parameter, and decrypt it only through SSM."""
+    found = {(kind, name): body for _, kind, name, body in resources(parsed)}
+    key = found[("aws_ssm_parameter", "memory_key")]
+    assert key["type"] == "SecureString" and "value" not in key
+    assert key["value_wo"] == '${sha256("${uuid()}${uuid()}")}'
+    assert key["value_wo_version"] == "${var.memory_key_version}"
+    assert "${var.memory_key_version}" in key["name"] and key["key_id"] == "${local.kms_key_arn}"
+    assert key["count"] == '${var.conversation_memory == "session_attributes" ? 1 : 0}'
+    outputs = (TERRAFORM / "outputs.tf").read_text()
+    assert "memory_key" not in outputs and "aws_ssm_parameter" not in outputs
+    (document,) = [b for _, k, n, b in resources(parsed, "data") if (k, n) == ("aws_iam_policy_document", "function")]
+    by_sid = {d["statement"]["content"][0]["sid"]: d["statement"] for d in document["dynamic"]}
+    read = by_sid["ReadTheMemoryKey"]
+    assert read["for_each"] == '${each.key == "fulfilment" ? aws_ssm_parameter.memory_key[*].arn : []}'
+    assert flat(read["content"][0]["actions"]) == ["ssm:GetParameter"]
+    assert flat(read["content"][0]["resources"]) == ["${statement.value}"]
+    decrypt = by_sid["DecryptTheMemoryKey"]
+    assert 'each.key == "fulfilment"' in decrypt["for_each"]
+    (condition,) = decrypt["content"][0]["condition"]
+    assert condition["variable"] == "kms:ViaService" and flat(condition["values"]) == [
+        "ssm.${var.region}.amazonaws.com"
+    ]
+    ssm_statements = [sid for sid, statement in by_sid.items() if "ssm:" in json.dumps(statement)]
+    assert ssm_statements == ["ReadTheMemoryKey"]
+
+
+def test_the_harness_test_key_never_ships():
+    """The fixed key lives in the harness only: no function package holds it, and with no parameter
+    configured the product has no key at all."""
+    from agent_core.memory_store import SigningKey
+    from harness.bootstrap import TEST_MEMORY_KEY
+    from harness.paths import FUNCTIONS_DIR
+
+    assert SigningKey("none").get() is None and not SigningKey("").configured
+    for path in FUNCTIONS_DIR.rglob("*.py"):
+        assert TEST_MEMORY_KEY not in path.read_text(encoding="utf-8"), path
 
 
 def test_no_secrets_in_environment_variables():

@@ -19,21 +19,21 @@ def test_user_text_is_one_printable_line_without_double_quotes():
 def test_user_text_is_capped():
     text = clean_user_text("word " * 2000)
     assert len(text) <= MAX_QUESTION_CHARS
-    assert text.endswith("…")
+    assert text.endswith("...")
 
 
 def test_truncate_prefers_sentence_ends_then_word_ends():
     text = "First sentence is here. Second sentence follows on and on."
     assert truncate(text, 30) == "First sentence is here."
-    assert truncate(text, 40) == "First sentence is here. Second sentence…"  # the sentence end is too early
+    assert truncate(text, 40) == "First sentence is here. Second..."  # the sentence end is too early
     assert truncate("short", 10) == "short"
 
 
 def test_truncate_never_splits_a_word_so_it_cannot_make_an_id():
-    assert truncate("x" * 100, 10) == "…"
-    assert truncate("Order 1234567890 please", 12) == "Order…"  # not "Order 12345…"
-    assert truncate("It cost 123456.78 in total", 16) == "It cost…"  # not "It cost 123456.…"
-    assert truncate("See rtn-1234 now", 10) == "See…"
+    assert truncate("x" * 100, 10) == "..."
+    assert truncate("Order 1234567890 please", 12) == "Order..."  # not "Order 12345..."
+    assert truncate("It cost 123456.78 in total", 16) == "It cost..."  # not "It cost 123456...."
+    assert truncate("See rtn-1234 now", 10) == "See..."
 
 
 def test_a_long_question_cut_at_its_limit_keeps_no_half_id():
@@ -81,4 +81,4 @@ def test_user_text_is_cut_at_a_word_so_a_late_sentence_keeps_its_id():
         "whether order 123456 has shipped and which carrier is bringing it to us, and maybe also the tracking?"
     )
     cleaned = clean_user_text(text, MAX_HISTORY_TEXT_CHARS)
-    assert "order 123456" in cleaned and cleaned.endswith("…") and len(cleaned) <= MAX_HISTORY_TEXT_CHARS
+    assert "order 123456" in cleaned and cleaned.endswith("...") and len(cleaned) <= MAX_HISTORY_TEXT_CHARS

@@ -4,23 +4,31 @@ An answer passes when it speaks about the records and adds no fact of its own th
 words. Refused: empty, repetitive or runaway text; leaked internals (ARNs, JSON, stack traces); text
 that shares little with the records (another language, another subject); any number, amount or
 date the records and the question do not have; a status (shipped, cancelled, refunded...) or a
-mid-sentence name (a carrier, a product) they do not have. Not caught: a fact the records have,
-negated or attached to the wrong record ("has not shipped" of a shipped order).
+mid-sentence name (a carrier, a product) they do not have; letters in a script that neither the
+records nor the question use (an answer in Japanese or Cyrillic to an English question), and words
+that mix scripts ("cancelled" spelled with Cyrillic look-alikes). Every check reads the normalised
+text (text.normalise, as the id extractor does), so a digit of any script is a number to ground.
+Not caught: a fact the records have, negated or attached to the wrong record ("has not shipped" of
+a shipped order).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 
-_WORD = re.compile(r"[a-z0-9$.]+")
+from agent_core.registry import clear_of_neighbours, word_around
+from agent_core.text import normalise
+
+_WORD = re.compile(r"(?:[^\W_]|[$.])+")
 _NUMBER = re.compile(r"[0-9]+(?:[.,:/-][0-9]+)*")
 _DIGIT_RUN = re.compile(r"[0-9]+")
 _STATUS_WORDS = frozenset(
     "shipped delivered cancelled canceled refunded processed processing pending returned approved "
     "rejected denied received lost delayed damaged".split()
 )
-_MID_SENTENCE_NAME = re.compile(r"(?<=[a-z0-9,;:] )[A-Z][A-Za-z]+")
+_MID_SENTENCE_NAME = re.compile(r"(?<=[^\W_] |[,;:] )[^\W\d_]+")
 _INTERNALS = re.compile(r"arn:aws|traceback|\{\s*\"|errorType|lambda\.|states\.", re.IGNORECASE)
 _COMMON_WORDS = frozenset(
     "a an the is are was were be been it its this that your you my our we i of for to in on at by from "
@@ -34,6 +42,7 @@ MIN_DISTINCT_SHARE = 0.4  # of a long answer's words, distinct
 
 
 def is_grounded(text: str, sources: Sequence[str]) -> bool:
+    text, sources = normalise(text), [normalise(source) for source in sources]
     if not text or leaks_internals(text):
         return False
     words = words_of(text)
@@ -41,7 +50,8 @@ def is_grounded(text: str, sources: Sequence[str]) -> bool:
         return False
     known = {word for source in sources for word in words_of(source)}
     return (
-        numbers_are_known(text, sources)
+        scripts_are_known(text, sources)
+        and numbers_are_known(text, sources)
         and statuses_are_known(words, known)
         and names_are_known(text, known)
         and not is_repetitive(words)
@@ -65,7 +75,17 @@ def numbers_are_known(text: str, sources: Sequence[str]) -> bool:
     known = {token for source in sources for token in _NUMBER.findall(source)}
     runs = {run for source in sources for run in _DIGIT_RUN.findall(source)}
     known |= runs | {run.lstrip("0") or "0" for run in runs if len(run) <= 2}
-    return all(token in known for token in _NUMBER.findall(text))
+    if not all(token in known for token in _NUMBER.findall(text)):
+        return False
+    # A number a letter or mark touches ("123456x", "123456\u0301") is another token: the sources
+    # must have that whole word (a tracking number like "1Z999AA10123456784").
+    touched = [
+        word_around(text, m.start(), m.end()).lower()
+        for m in _NUMBER.finditer(text)
+        if not clear_of_neighbours(text, m.start(), m.end())
+    ]
+    whole = {word_around(source, m.start(), m.end()).lower() for source in sources for m in _NUMBER.finditer(source)}
+    return all(word in whole for word in touched)
 
 
 def statuses_are_known(words: Sequence[str], known: set[str]) -> bool:
@@ -74,8 +94,35 @@ def statuses_are_known(words: Sequence[str], known: set[str]) -> bool:
 
 
 def names_are_known(text: str, known: set[str]) -> bool:
-    """No mid-sentence name (a carrier, product or place) that the records do not name."""
-    return all(name.lower() in known for name in _MID_SENTENCE_NAME.findall(text))
+    """No mid-sentence name (a carrier, product or place, "Émile" too) that the records do not name."""
+    names = (name for name in _MID_SENTENCE_NAME.findall(text) if name[0].isupper())
+    return all(name.lower() in known for name in names)
+
+
+def script_of(ch: str) -> str:
+    """The script of a letter, from its Unicode name ("LATIN SMALL LETTER E WITH ACUTE" -> LATIN);
+    Chinese and Japanese count as one (they are written together); "" for anything not a letter."""
+    if not ch.isalpha():
+        return ""
+    name = unicodedata.name(ch, "UNKNOWN")
+    if name.startswith(("CJK ", "HIRAGANA", "KATAKANA", "IDEOGRAPHIC")):
+        return "CJK"
+    return name.split(" ", 1)[0]
+
+
+def scripts_of(text: str) -> set[str]:
+    return {script for script in map(script_of, text) if script}
+
+
+def scripts_are_known(text: str, sources: Iterable[str]) -> bool:
+    """Every letter is in a script the sources use, no word mixes scripts, and no numeral that is
+    not a plain digit ("五", "Ⅻ" normalised is letters; "⓶" is a number of its own) is new."""
+    if not scripts_of(text) <= {script for source in sources for script in scripts_of(source)}:
+        return False
+    if any(len(scripts_of(word)) > 1 for word in _WORD.findall(text)):
+        return False
+    numerals = {ch for ch in text if not ch.isascii() and unicodedata.numeric(ch, None) is not None}
+    return numerals <= {ch for source in sources for ch in source}
 
 
 def is_repetitive(words: Sequence[str]) -> bool:

@@ -20,7 +20,7 @@ from agent_core.limits import (
     MAX_RECORDS_IN_PROMPT,
     MAX_SEARCH_OBSERVATION_CHARS,
 )
-from agent_core.text import clean_model_text, clean_user_text, truncate
+from agent_core.text import clean_model_text, clean_record_text, clean_user_text, truncate
 
 Status = Literal["found", "not_found", "invalid_id", "error"]
 Decision = Literal["answer", "knowledge", "refuse", "continue", "handoff", "decline"]
@@ -100,7 +100,7 @@ def _checked(tool_name: Any, value: Any, status: Any, text: Any, sources: Any = 
     if tool is None or not isinstance(value, str) or not tool.is_valid_id(value):
         return Observation(str(tool_name)[:40], "", "error", "")
     limit = MAX_OBSERVATION_CHARS if tool.looks_up_ids else MAX_SEARCH_OBSERVATION_CHARS
-    text = clean_model_text(text, limit)
+    text = clean_record_text(text, limit)  # record text is data: no markup, links, ARNs, orders
     if status in _STATUSES and text:
         kept = tuple(s for s in sources if isinstance(s, str) and _SOURCE.match(s))[:4] if sources else ()
         return Observation(tool.name, value, status, text, kept if not tool.looks_up_ids else ())

@@ -2,7 +2,9 @@
 
 The model only names tools. Ids come from what the user typed in this conversation (this turn first,
 then the remembered turns, newest first), matched with the registry's patterns, never from the
-model's output: a model cannot make the agent look up an id the user did not give.
+model's output: a model cannot make the agent look up an id the user did not give. A turn that names
+something id-like but invalid ("And order 2345?") is asked about: it never falls back to a
+remembered id.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ _ROUTE_WORDS = {
     HANDOFF: {HANDOFF, "hand_off", "escalate", "human_agent", "live_agent"},
 }
 _WORD = re.compile(r"[a-z][a-z0-9_]*")
+MAX_MENTION_CHARS = 24  # of an invalid id quoted back in the question asked
 
 Outcome = Literal["call_tools", "out_of_scope", "clarify", "nothing_new", "small_talk", "handoff"]
 
@@ -147,6 +150,7 @@ def plan_calls(
         return ParsedPlan("out_of_scope", rejected=rejected, message=answer("out_of_scope"))
 
     this_turn = typed
+    mentions = registry.invalid_id_mentions(question)
     calls: list[ToolCall] = []
     clarifications: list[str] = []
     missing: list[registry.Tool] = []
@@ -157,6 +161,16 @@ def plan_calls(
             continue
         ids = this_turn.get(name, [])
         source: Literal["this_turn", "earlier_turn"] = "this_turn"
+        if not ids and mentions:  # an id was meant, and it is not valid: ask, never use memory instead
+            clarifications.append(
+                answer(
+                    "invalid_id",
+                    value=clean_user_text(mentions[0], MAX_MENTION_CHARS),
+                    display_name=tool.display_name,
+                    ask_for_id=tool.ask_for_id,
+                )
+            )
+            continue
         if not ids:
             ids = _ids_from_earlier_turns(name, earlier_user_texts)
             source = "earlier_turn"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
 from agent_core.paths import package_file
+from agent_core.text import normalise
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,18 @@ class Tool:
         return self.kind == "record"
 
     def find_ids(self, text: str) -> list[IdMatch]:
+        """Ids in ``text`` (already normalised): the pattern's matches that no letter, digit or mark
+        touches ("123456x", "rtn00x" and "12345\u0301" are not ids; see ``clear_of_neighbours``)."""
+        return [match for match, clear in self._matches(text) if clear]
+
+    def _matches(self, text: str) -> list[tuple[IdMatch, bool]]:
         if self.id_pattern is None:
             return []
         return [
-            IdMatch(self.name, self.id_format.format(m.group(1)), m.start(), m.end())
+            (
+                IdMatch(self.name, self.id_format.format(m.group(1)), m.start(), m.end()),
+                clear_of_neighbours(text, m.start(), m.end()),
+            )
             for m in self.id_pattern.finditer(text)
         ]
 
@@ -118,11 +128,13 @@ def tool_for_function(function: str) -> Tool:
 
 
 def extract_ids(text: str) -> dict[str, list[str]]:
-    """Ids per tool found in ``text``, in order of appearance, without repeats.
+    """Ids per tool found in ``text`` (normalised first: text.normalise), in order of appearance,
+    without repeats.
 
     A match that lies inside a longer match of another tool is not an id of its own: the digits of
     "rtn12345" are part of a return id, not an order id.
     """
+    text = normalise(text)
     matches = [match for candidate in record_tools() for match in candidate.find_ids(text)]
     found: dict[str, list[str]] = {}
     for match in sorted(matches, key=lambda m: m.start):
@@ -132,6 +144,101 @@ def extract_ids(text: str) -> dict[str, list[str]]:
         if match.value not in values:
             values.append(match.value)
     return found
+
+
+def clear_of_neighbours(text: str, start: int, end: int) -> bool:
+    """No letter, digit or combining mark right before ``start`` or at ``end``, except a word that
+    announces an id ("order674351"). Letters of scripts written without spaces between words
+    (Chinese, Japanese) may touch an id: "注文123456の" names order 123456."""
+    if end < len(text) and _joins(text[end]):
+        return False
+    if start == 0 or not _joins(text[start - 1]):
+        return True
+    word = _LETTERS_BEFORE.search(text, 0, start)
+    return bool(word) and word.group(0).lower() in _ANNOUNCING_WORDS and not _joins_before(text, word.start())
+
+
+def _joins_before(text: str, index: int) -> bool:
+    return index > 0 and _joins(text[index - 1])
+
+
+def _joins(ch: str) -> bool:
+    if ch.isdigit() or unicodedata.category(ch)[0] == "M":
+        return True
+    return ch.isalpha() and not _unspaced_script(ch)
+
+
+def _unspaced_script(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith(("CJK ", "HIRAGANA", "KATAKANA"))
+
+
+# Words that announce an id: "order 2345", "return #12", "id: 99", "number 5".
+_ANNOUNCING_WORDS = frozenset({"order", "orders", "return", "returns", "id", "number", "no"})
+_ID_WORDS = re.compile(r"(?i)(?:\b(?:order|orders|return|returns|rtn|id|number|no)\b|#)\W{0,3}$")
+_LETTERS_BEFORE = re.compile(r"[^\W\d_]+$")
+MIN_MIXED_DIGITS = 3  # "rtn001" in Cyrillic, "123x456": letters and this many digits in one word look like an id
+MAX_PLAIN_DIGITS = 10  # a run of more digits than any id has is a mistyped id, not a number
+MIN_ANNOUNCED_DIGITS = 3  # "order 2345" is a mistyped id; "return 2 of them" is a quantity
+
+
+def invalid_id_mentions(text: str) -> list[str]:
+    """What in ``text`` (normalised first) looks like an id but is not a valid one, in order: a
+    pattern match that a letter, digit or mark touches ("rtn00x", "1234567890x"); a word of letters
+    and digits ("rtn001" written with Cyrillic look-alikes); more digits than an id has ("12345678901"); or
+    three or more digits announced as an id ("order 2345"). Amounts, dates and quantities ("return 2
+    of them") are not mentions."""
+    text = normalise(text)
+    matches = [pair for candidate in record_tools() for pair in candidate._matches(text)]
+    valid = [match for match, clear in matches if clear]
+    touched = [match for match, clear in matches if not clear]
+    mentions: list[str] = []
+    for start, end in _words(text):
+        word = text[start:end]
+        digits = sum(ch.isdigit() for ch in word)
+        if not digits or any(_covers(m, text, start, end) for m in valid):
+            continue
+        plain = word.isdigit()
+        if (
+            any(m.start < end and start < m.end for m in touched)
+            or (not plain and digits >= MIN_MIXED_DIGITS)
+            or (plain and len(word) > MAX_PLAIN_DIGITS)
+            or (plain and len(word) >= MIN_ANNOUNCED_DIGITS and _ID_WORDS.search(text[max(0, start - 16) : start]))
+        ) and word not in mentions:
+            mentions.append(word)
+    return mentions
+
+
+def _covers(match: IdMatch, text: str, start: int, end: int) -> bool:
+    """The word is the id, or the id after a word that announces it ("order674351")."""
+    before = text[start : max(start, match.start)].lower()
+    return match.start < end <= match.end and (before == "" or before in _ANNOUNCING_WORDS)
+
+
+def word_around(text: str, start: int, end: int) -> str:
+    """The run of letters, digits and marks that holds ``text[start:end]``."""
+    while start > 0 and _in_word(text[start - 1]):
+        start -= 1
+    while end < len(text) and _in_word(text[end]):
+        end += 1
+    return text[start:end]
+
+
+def _in_word(ch: str) -> bool:
+    return (ch.isalnum() or unicodedata.category(ch)[0] == "M") and not _unspaced_script(ch)
+
+
+def _words(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of letters, digits and marks; letters of unspaced scripts split runs."""
+    spans: list[tuple[int, int]] = []
+    start = None
+    for index, ch in enumerate(text + " "):
+        inside = _in_word(ch)
+        if inside and start is None:
+            start = index
+        elif not inside and start is not None:
+            spans.append((start, index))
+            start = None
+    return spans
 
 
 def _inside(inner: IdMatch, outer: IdMatch) -> bool:

@@ -28,7 +28,7 @@ from agent_core.execution import (
     result_of,
 )
 from agent_core.lex import close, parse_event
-from agent_core.memory_store import MemoryTable
+from agent_core.memory_store import MemoryTable, SigningKey
 from agent_core.observability import MetricUnit, count_by, powertools
 from agent_core.retries import client_policy
 from agent_core.text import clean_user_text
@@ -46,6 +46,8 @@ MEMORY = (
     if _MEMORY_TABLE in ("", "none")
     else MemoryTable(_MEMORY_TABLE, int(os.environ.get("MEMORY_TTL_SECONDS", str(24 * 3600))))
 )
+# Memory in session attributes is trusted only when signed with this key (an SSM SecureString).
+MEMORY_KEY = SigningKey(os.environ.get("MEMORY_KEY_PARAMETER", "none"))
 FALLBACK_OUTCOMES = {"out_of_scope", "refused", "clarify", "partial", "max_iterations", "error", "too_slow", "not_run"}
 
 
@@ -69,7 +71,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         count_by(metrics, "Fallbacks", "reason", "empty_question")
         return close(answer("empty_question"), attributes, intent_name)
 
-    result = answer_turn(question, lex_event.sessionId, attributes)
+    conversation = memory.Conversation(lex_event.bot.id, lex_event.bot.aliasId, lex_event.sessionId)
+    result = answer_turn(question, conversation, attributes)
     return close(result.answer, attributes, intent_name)
 
 
@@ -83,51 +86,78 @@ def qnabot_hook(event: dict[str, Any]) -> dict[str, Any]:
         session = dict(request["session"]) if isinstance(request.get("session"), dict) else {}
     original = request.get("_event") if isinstance(request.get("_event"), dict) else {}
     session_id = str(original.get("sessionId") or original.get("userId") or "")[:100]
+    bot = original.get("bot") if isinstance(original.get("bot"), dict) else {}
+    conversation = memory.Conversation(str(bot.get("id") or ""), str(bot.get("aliasId") or ""), session_id)
     logger.append_keys(session_id=session_id or None)
     question = clean_user_text(request.get("question"))
-    answer_text = answer_turn(question, session_id, session).answer if question else answer("empty_question")
+    answer_text = answer_turn(question, conversation, session).answer if question else answer("empty_question")
     response.update(type="PlainText", message=answer_text, plainMessage=answer_text, session=session)
     return {**event, "res": response}
 
 
-def answer_turn(question: str, session_id: str, attributes: dict[str, Any]) -> TurnResult:
+def answer_turn(question: str, conversation: memory.Conversation, attributes: dict[str, Any]) -> TurnResult:
     """Run the turn with what is remembered, then remember it (in ``attributes`` or the table)."""
-    history = recall(session_id, attributes)
-    result = run_turn(question, history or [], session_id)
+    key = _signing_key() if MEMORY is None else None
+    history = recall(conversation, attributes, key)
+    result = run_turn(question, history or [], conversation.session_id)
     if history is not None:  # a memory that could not be read is not overwritten with this turn alone
-        remember(session_id, attributes, memory.remember(history, question, result.answer, result.unanswered))
-    for key in (HANDOFF_ATTRIBUTE, HANDOFF_REASON_ATTRIBUTE):  # a handoff is this turn's, never an earlier one's
-        attributes.pop(key, None)
+        remember(conversation, attributes, memory.remember(history, question, result.answer, result.unanswered), key)
+    for key_name in (HANDOFF_ATTRIBUTE, HANDOFF_REASON_ATTRIBUTE):  # a handoff is this turn's, never an earlier one's
+        attributes.pop(key_name, None)
     attributes.update(handoff_attributes(result))
     return result
 
 
-def recall(session_id: str, attributes: dict[str, Any]) -> list[memory.Turn] | None:
-    """The remembered turns: from the memory table when there is one, else the session attributes.
-    None when the table could not be read."""
+def recall(
+    conversation: memory.Conversation, attributes: dict[str, Any], key: bytes | None
+) -> list[memory.Turn] | None:
+    """The remembered turns: from the memory table when there is one, else the session attributes
+    when ``key`` verifies their signature. None when the table or the key could not be read."""
     if MEMORY is None:
-        return memory.read_history(attributes.get(memory.SESSION_ATTRIBUTE))
-    attributes.pop(memory.SESSION_ATTRIBUTE, None)  # the table is the memory: ignore what a client sends
-    if not session_id:
+        if key is None and MEMORY_KEY.configured:  # SSM could not be read: unverified, neither used nor lost
+            return None
+        history, rejected = memory.read_signed(attributes, key, conversation)
+        if rejected:  # never parsed for ids: the turn goes on as the first of its conversation
+            logger.warning("memory rejected", extra={"reason": rejected})
+            count_by(metrics, "MemoryRejected", "reason", rejected)
+        return history
+    for name in (memory.SESSION_ATTRIBUTE, memory.SIGNATURE_ATTRIBUTE):
+        attributes.pop(name, None)  # the table is the memory: ignore what a client sends
+    if not conversation.session_id:
         return []
     try:
-        return MEMORY.load(session_id)
+        return MEMORY.load(conversation)
     except Exception as error:  # noqa: BLE001 - memory is best effort: the turn goes on without it
         logger.warning("memory not read", extra={"error": type(error).__name__})
         count_by(metrics, "Fallbacks", "reason", "memory_unavailable")
         return None
 
 
-def remember(session_id: str, attributes: dict[str, Any], history: list[memory.Turn]) -> None:
+def remember(
+    conversation: memory.Conversation, attributes: dict[str, Any], history: list[memory.Turn], key: bytes | None
+) -> None:
     if MEMORY is None:
-        attributes[memory.SESSION_ATTRIBUTE] = memory.to_attribute(history)
+        if key is None:  # unsigned memory would be rejected next turn: send none back
+            for name in (memory.SESSION_ATTRIBUTE, memory.SIGNATURE_ATTRIBUTE):
+                attributes.pop(name, None)
+            return
+        attributes.update(memory.signed_attributes(history, key, conversation))
         return
-    if not session_id:
+    if not conversation.session_id:
         return
     try:
-        MEMORY.save(session_id, history)
+        MEMORY.save(conversation, history)
     except Exception as error:  # noqa: BLE001 - memory is best effort
         logger.warning("memory not written", extra={"error": type(error).__name__})
+
+
+def _signing_key() -> bytes | None:
+    try:
+        return MEMORY_KEY.get()
+    except Exception as error:  # noqa: BLE001 - memory is best effort: without the key it is not trusted
+        logger.warning("memory key not read", extra={"error": type(error).__name__})
+        count_by(metrics, "Fallbacks", "reason", "memory_key_unavailable")
+        return None
 
 
 def run_turn(question: str, history: list[memory.Turn], session_id: str) -> TurnResult:

@@ -2,18 +2,26 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
 from botocore.stub import ANY, Stubber
+from moto import mock_aws
 
 from agent_core.lex import LexV2Response
-from agent_core.memory import SESSION_ATTRIBUTE
+from agent_core.memory import SESSION_ATTRIBUTE, SIGNATURE_ATTRIBUTE
+from harness.bootstrap import create_memory_key
 
 ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:support-agent-turn"
+KEY_PARAMETER = "/support-agent/memory-signing-key-v1"
 
 
 @pytest.fixture
-def handler(load):
-    return load("fulfilment", STATE_MACHINE_ARN=ARN, TURN_BUDGET_SECONDS="25")
+def handler(load, monkeypatch):
+    """The fulfilment function with its memory signing key in (moto's) SSM, as Terraform deploys it."""
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    with mock_aws():
+        create_memory_key(boto3.client("ssm", region_name="us-east-1"), KEY_PARAMETER)
+        yield load("fulfilment", STATE_MACHINE_ARN=ARN, TURN_BUDGET_SECONDS="25", MEMORY_KEY_PARAMETER=KEY_PARAMETER)
 
 
 def sync_response(status, output=None, **extra):
@@ -59,6 +67,7 @@ def test_answer_is_a_fulfilled_close_and_memory_is_kept(handler, event, context)
     assert json.loads(attributes[SESSION_ATTRIBUTE]) == [
         {"user": "Which item was ordered for 123456?", "agent": output["answer"]}
     ]
+    assert len(attributes[SIGNATURE_ATTRIBUTE]) == 64  # signed, so the next turn can trust it
 
 
 @pytest.mark.parametrize(

@@ -106,6 +106,8 @@ locals {
         TURN_BUDGET_SECONDS = tostring(local.timeouts.turn_seconds)
         MEMORY_TABLE_NAME   = coalesce(var.memory.table_name, "none")
         MEMORY_TTL_SECONDS  = tostring(var.memory.ttl_seconds)
+        # The name of the SSM SecureString parameter holding the memory signing key, never the key.
+        MEMORY_KEY_PARAMETER = coalesce(var.memory.key_parameter, "none")
       }
       llm = {
         LLM_BACKEND         = var.model.backend

@@ -47,10 +47,11 @@ variable "knowledge" {
 }
 
 variable "memory" {
-  description = "Conversation memory: the DynamoDB table (null: Lex session attributes) and how long a conversation is kept."
+  description = "Conversation memory: the DynamoDB table (null: Lex session attributes), how long a conversation is kept, and the SSM parameter holding the key that signs memory kept in session attributes (null: none, memory there is never trusted)."
   type = object({
-    table_name  = optional(string)
-    ttl_seconds = number
+    table_name    = optional(string)
+    ttl_seconds   = number
+    key_parameter = optional(string)
   })
 }
 
