@@ -44,7 +44,10 @@ from harness.paths import REPO
 from harness.runtime import LocalAgent
 
 KINDS = {
-    "no tool": ["How is the weather in Scotland right now?", "Tell me a joke", "What are your business hours?"],
+    "out of scope": ["How is the weather in Scotland right now?", "Tell me a joke", "What is the capital of Peru?"],
+    "policy": ["What is your refund policy?", "Which payment methods do you accept?", "Do you ship to Canada?"],
+    "small talk": ["Hi there", "Thanks, bye!"],
+    "handoff": ["Can I talk to a human?"],
     "one tool": [
         "Which item was ordered for 123456?",
         "When is my return rtn003 processed?",

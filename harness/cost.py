@@ -68,7 +68,16 @@ ENDPOINTS = {
     "Flan-T5-XL on ml.g5.2xlarge": ("ml.g5.2xlarge", 0.6),
 }
 # Assumptions, stated once: seconds per model call (short generations), the mix of turns, traffic.
-MIX = {"one tool": 0.60, "two tools": 0.10, "no tool": 0.15, "unknown id": 0.05, "clarification": 0.10}
+MIX = {  # what a support desk's turns are, roughly (two in three are not lookups: issue 14's data)
+    "one tool": 0.35,
+    "two tools": 0.05,
+    "policy": 0.25,
+    "small talk": 0.10,
+    "out of scope": 0.07,
+    "handoff": 0.03,
+    "unknown id": 0.05,
+    "clarification": 0.10,
+}
 TRAFFIC = {"pilot": 1_000, "small shop": 30_000, "busy shop": 300_000}  # turns per month
 HOURS_PER_MONTH = 730
 LAMBDA_GB = 0.25  # 256 MB

@@ -207,8 +207,6 @@ _ASKED_FOR = {
     "paid": {"total"},
     "cost": {"total"},
     "price": {"total"},
-    "bough": {"0"},
-    "buy": {"0"},
 }
 _ARTICLE = re.compile(r"Help centre article [a-z0-9-]+ \(([^)]*)\): ")
 
@@ -281,8 +279,8 @@ class _Index:
 def _tokens(text: str) -> list[str]:
     """Stemmed content words; a number long enough to be an id is the token "0" (any id matches any id),
     a shorter one (a quantity, a price, a date part) is no token at all."""
-    text = re.sub(r"[0-9]{5,}", " 0 ", text.lower().replace("\u2019", "'"))
-    text = re.sub(r"[0-9]+", " ", text)
+    text = re.sub(r"(?<![0-9])[0-9]{1,4}(?![0-9])", " ", text.lower().replace("\u2019", "'"))
+    text = re.sub(r"[0-9]+", " 0 ", text)
     words = re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text)
     return [_stem(word) for word in words if word not in _STOPWORDS and word.split("'")[0] not in _STOPWORDS]
 

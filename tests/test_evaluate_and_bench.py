@@ -18,7 +18,11 @@ def test_routing_rows_become_cases():
     cases = evaluate.load_cases(ROUTING)
     assert len(cases) == 300
     with_id = next(c for c in cases if "173248" in c.turns[0]["user"])
-    assert with_id.turns[0]["expect"] == {"route": ["order_status"], "tools": {"order_status": ["173248"]}}
+    assert with_id.turns[0]["expect"] == {
+        "route": ["order_status"],
+        "tools": {"order_status": ["173248"]},
+        "outcome": ["answered"],
+    }
     no_tool = next(c for c in cases if c.source == "clinc150:weather")
     assert no_tool.turns[0]["expect"] == {"route": [], "tools": {}, "outcome": ["out_of_scope"]}
     greeting = next(c for c in cases if c.source == "clinc150:greeting")
@@ -31,7 +35,7 @@ def test_routing_rows_become_cases():
         "sources": ["cancellation-fee"],
     }
     no_id = next(c for c in cases if c.source == "clinc150:order_status")
-    assert no_id.turns[0]["expect"] == {"route": ["order_status"], "tools": {}, "outcome": "clarify"}
+    assert no_id.turns[0]["expect"] == {"route": ["order_status"], "tools": {}, "outcome": ["clarify"]}
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +100,8 @@ def test_bench_prints_its_tables_and_meets_the_call_targets(agents, tmp_path, ca
     assert "### Cold start per Lambda" in printed and "### Prompt sizes" in printed
     figures = json.loads(out.read_text())
     calls = {row["kind"]: (row["llm_calls"], row["original_llm_calls"]) for row in figures["turns"]}
-    assert calls["no tool"] == (1, 2)
-    assert calls["one tool"][0] == 2
+    assert calls["out of scope"] == (1, 2) and calls["small talk"][0] == 1 and calls["handoff"][0] == 1
+    assert calls["one tool"][0] == 2 and calls["policy"][0] <= 2
     assert all(ours <= original for ours, original in calls.values())
     assert set(figures["cold_starts"]["functions"]) == set(local_manifest()["function_names"])
     assert all(row["package_bytes"] < 100_000 for row in figures["cold_starts"]["functions"].values())
@@ -111,7 +115,10 @@ def test_the_tools_that_fit_figure_lies_between_the_growth_rows():
     sizes = bench.prompt_sizes()
     growth = {row["tools"]: row["tokens"] for row in sizes["planner_growth"]}
     fit = sizes["tools_that_fit"]
-    assert growth[16] < bench.FLAN_UL2_INPUT_TOKENS < growth[32] and 16 < fit < 32
+    assert sizes["planner"]["tokens"] < bench.FLAN_UL2_INPUT_TOKENS  # it fits today
+    below = [tools for tools, tokens in growth.items() if tokens <= bench.FLAN_UL2_INPUT_TOKENS]
+    above = [tools for tools, tokens in growth.items() if tokens > bench.FLAN_UL2_INPUT_TOKENS]
+    assert max(below, default=0) <= fit < min(above, default=fit + 1)
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +139,7 @@ def test_the_cost_model_favours_this_design_on_model_calls(measured):
     from harness import cost as cost_model
 
     ours, original = measured
-    assert ours["no tool"].llm_calls == 1 and original["no tool"] == 2
+    assert ours["out of scope"].llm_calls == 1 and original["out of scope"] == 2
     mix_calls = sum(cost_model.MIX[k] * ours[k].llm_calls for k in cost_model.MIX)
     assert mix_calls < sum(cost_model.MIX[k] * original[k] for k in cost_model.MIX)
 

@@ -236,8 +236,16 @@ SCENARIOS = [
         outcome="error",
     ),
     Scenario(
-        "planner generates nothing",
+        "planner generates nothing: the id the user typed is still looked up",
         ORDER_QUESTION,
+        on("planner", Reply(text="")),
+        answer_contains=("Organic Handsoap",),
+        lookups={"order_status": ["123456"]},
+        outcome="answered",
+    ),
+    Scenario(
+        "planner generates nothing, no id typed: declined after the knowledge base has no close match",
+        "How is the weather in Scotland right now?",
         on("planner", Reply(text="")),
         polite="Sorry, I cannot answer that question.",
         lookups={},
@@ -252,7 +260,7 @@ SCENARIOS = [
     ),
     Scenario(
         "planner runs on for 10,000 characters",
-        ORDER_QUESTION,
+        "How is the weather in Scotland right now?",
         on("planner", Reply(text="the " * 2500)),
         polite="Sorry, I cannot answer that question.",
         lookups={},
@@ -271,7 +279,7 @@ SCENARIOS = [
     ),
     Scenario(
         "planner names a tool that does not exist",
-        ORDER_QUESTION,
+        "Do you have the red scarf in stock?",
         on("planner", Reply(text="inventory_lookup")),
         polite="Sorry, I cannot answer that question.",
         lookups={},
@@ -361,10 +369,10 @@ SCENARIOS = [
     # -- the loop
     Scenario(
         "max iterations reached",
-        "Where are order 234567 and return rtn010?",
-        both(sequence("planner", ["order_status", "return_status"]), on("interpreter", Reply(text="MORE"))),
-        answer_contains=("here is what I found", "Order 234567", "Return rtn010"),
-        lookups={"order_status": ["234567"], "return_status": ["rtn010"]},
+        "Where is order 234567, and can I still send it back?",
+        both(sequence("planner", ["order_status", "knowledge_search"]), on("interpreter", Reply(text="MORE"))),
+        answer_contains=("here is what I found", "Order 234567"),
+        lookups={"order_status": ["234567"]},
         outcome="max_iterations",
         model_calls={"planner": 2, "interpreter": 2},
     ),

@@ -28,7 +28,7 @@ def interpreter(question, records, template=None):
         ("When is my return rtn003 processed?", "return_status"),
         ("How is the weather in Scotland right now?", "no_tool"),
         ("Has order 123456 shipped and is return rtn001 processed?", "order_status, return_status"),
-        ("hello", "no_tool"),
+        ("hello", "small_talk"),
     ],
 )
 def test_planner_labels(question, label):

@@ -115,9 +115,12 @@ def test_lookups_alone_carry_no_question():
     assert plan_calls("order_status", "Has order 123456 shipped?", []).message is None
 
 
-def test_unknown_tools_alone_mean_out_of_scope():
+def test_unknown_tools_alone_mean_a_last_search_before_declining():
     plan = plan_calls("weather_api", "How is the weather?", [])
-    assert plan.outcome == "out_of_scope"
+    assert plan.outcome == "call_tools" and plan.fallback
+    assert [(call.tool, call.text, call.strict) for call in plan.calls] == [
+        ("knowledge_search", "How is the weather?", True)
+    ]
     assert plan.rejected == ["weather_api"]
     assert plan.message.startswith("Sorry, I cannot answer that question. I can help with your orders and returns")
 

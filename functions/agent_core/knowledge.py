@@ -32,7 +32,7 @@ STOPWORDS = frozenset(
 # Column weights for bm25(): a match in the title or a customer's phrasing says more than one in the text.
 WEIGHTS = {"title": 3.0, "phrasings": 4.0, "answer": 1.5, "detail": 0.5}
 # An entry must cover this share of the question's informative words (each weighted by its inverse
-# document frequency, a word no entry has weighing most) to be answered from; tuned on data/eval.
+# document frequency) to be answered from; tuned on data/eval.
 MIN_COVERAGE = 0.45
 STRICT_COVERAGE = 0.75  # when the planner named no tool: the search is a last try before declining
 SPELLING_CUTOFF = 0.8  # difflib's similarity for reading a word the entries lack as a typo of one they have
@@ -144,8 +144,10 @@ class Index:
         return {row[0] for row in self._db.execute("SELECT id FROM entries WHERE entries MATCH ?", (_match([word]),))}
 
     def _idf(self, containing: int) -> float:
-        """BM25's inverse document frequency; a word no entry has weighs most."""
+        """BM25's inverse document frequency; a word no entry has weighs as much as one only one entry has
+        (it is the question's own word: a name, a typo, a subject the entries never mention)."""
         count = len(self.entries)
+        containing = max(containing, 1)
         return math.log((count - containing + 0.5) / (containing + 0.5) + 1)
 
 

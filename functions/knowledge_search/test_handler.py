@@ -31,6 +31,6 @@ def test_the_question_is_cut_to_the_search_limit(handler, context, monkeypatch):
     from agent_core.limits import MAX_SEARCH_CHARS
 
     searched = []
-    monkeypatch.setattr(handler.SEARCHER, "search", lambda question: searched.append(question) or [])
+    monkeypatch.setattr(handler.SEARCHER, "search", lambda question, strict: searched.append(question) or [])
     handler.lambda_handler({"tool": "knowledge_search", "arguments": {"question": "refund " * 200}}, context)
     assert len(searched[0]) <= MAX_SEARCH_CHARS

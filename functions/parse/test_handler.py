@@ -42,8 +42,10 @@ def test_an_id_only_the_model_wrote_is_never_called(handler, event, context):
 def test_unknown_tool_names_are_rejected(handler, event, context):
     payload = event("parse", "parse")
     payload["plan_text"] = "weather_api"
+    payload["turn"]["question"] = "How is the weather in Paris?"
     result = handler.lambda_handler(payload, context)
-    assert result["outcome"] == "out_of_scope"
+    assert result["outcome"] == "call_tools" and result["fallback"] is True  # the knowledge base, then a decline
+    assert result["calls"][0]["payload"]["arguments"] == {"question": "How is the weather in Paris?", "strict": True}
     assert result["rejected"] == ["weather_api"]
     assert result["message"].startswith("Sorry, I cannot answer that question.")
 
