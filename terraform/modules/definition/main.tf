@@ -101,6 +101,8 @@ locals {
         TURN_BUDGET_SECONDS = tostring(local.timeouts.turn_seconds)
         MEMORY_TABLE_NAME   = coalesce(var.memory.table_name, "none")
         MEMORY_TTL_SECONDS  = tostring(var.memory.ttl_seconds)
+        # What the turn ledger prices the model at (functions/agent_core/prices.json).
+        LEDGER_MODEL = var.model.backend == "bedrock" ? "bedrock:${var.model.bedrock_model_id}" : "sagemaker:${coalesce(var.model.instance_type, "unknown")}"
       }
       llm = {
         LLM_BACKEND         = var.model.backend
