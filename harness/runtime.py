@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import json
 import os
 import threading
 import time
@@ -122,6 +123,10 @@ class LocalAgent:
         self.functions = self.deployment.functions
         self.functions["llm"].module._BACKEND = backend  # the LLM function's one seam for another backend
         self.model_label = backend.label
+        # The fulfilment function's metric documents pass through a tap that keeps each turn's ledger.
+        fulfilment = self.functions["fulfilment"].module
+        self._ledgers = LedgerTap(fulfilment.metrics.stream)
+        fulfilment.metrics.stream = self._ledgers
 
     def _backend(self) -> Backend:
         backend = self.llm if not isinstance(self.llm, str) else backend_for(self.llm, self.payload_format, REGION)
@@ -135,17 +140,18 @@ class LocalAgent:
     def ask(self, session: Session, text: Any) -> results.Turn:
         """One Lex turn: build the Lex V2 event, call the fulfilment handler, read what happened."""
         event = lex_event(session.id, text, session.attributes, bot_name=f"{terraform_defaults()['name_prefix']}-bot")
-        before = len(self.executions)
+        before, ledgers_before = len(self.executions), len(self._ledgers.ledgers)
         started = time.perf_counter()
         response = self.functions["fulfilment"].invoke(event)
         elapsed_ms = round((time.perf_counter() - started) * 1000)
         session.attributes = dict(response["sessionState"]["sessionAttributes"])
         answer = response["messages"][0]["content"]
         new = self.executions[before:]
+        ledger = self._ledgers.ledgers[-1] if len(self._ledgers.ledgers) > ledgers_before else None
         if not new:
-            return results.Turn(str(text), answer, response, {}, "NOT_RUN", [], [], 0, 0, elapsed_ms)
+            return results.Turn(str(text), answer, response, {}, "NOT_RUN", [], [], 0, 0, elapsed_ms, ledger=ledger)
         execution = new[-1]
-        return results.local_turn(
+        turn = results.local_turn(
             str(text),
             answer,
             response,
@@ -155,6 +161,28 @@ class LocalAgent:
             moto_adapter.failure(execution),
             elapsed_ms,
         )
+        turn.ledger = ledger
+        return turn
+
+
+class LedgerTap(io.TextIOBase):
+    """Passes a function's metric documents on to ``inner`` and keeps the ledger of each (the
+    fulfilment function's turn ledger: agent_core.ledger.emit)."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+        self.ledgers: list[dict[str, Any]] = []
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if '"ledger"' in line:
+                try:
+                    document = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(document, dict) and isinstance(document.get("ledger"), dict):
+                    self.ledgers.append(document["ledger"])
+        return self.inner.write(text)
 
 
 class _Discard(io.TextIOBase):

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent_core import memory
+from agent_core import ledger, memory
 from agent_core.answers import answer
 from agent_core.execution import execution_input, execution_name, result_of
 from agent_core.text import clean_user_text
@@ -39,6 +39,7 @@ class RemoteTurn:
     elapsed_ms: int
     outcome: str
     failures: list[str] = field(default_factory=list)
+    ledger: dict[str, Any] | None = None  # the turn's ledger, as the fulfilment Lambda would write it
 
     def summary(self) -> dict[str, Any]:
         return summarise(self, self.outcome)
@@ -120,6 +121,7 @@ class StepFunctionsTarget(_Target):
         sfn: Any = None,
         logs: Any = None,
         log_wait_seconds: float = 10,
+        ledger_model: str = "unknown",
     ) -> None:
         if not state_machine_arn:
             raise ValueError("--target stepfunctions needs a state machine ARN (--state-machine-arn, or deploy first)")
@@ -127,6 +129,7 @@ class StepFunctionsTarget(_Target):
         self.log_group = log_group
         self.label = f"state machine {state_machine_arn.rsplit(':', 1)[-1]}"
         self.log_wait_seconds = log_wait_seconds
+        self.ledger_model = ledger_model  # what the ledger prices the model at: sagemaker:TYPE, bedrock:MODEL
         if sfn is None or logs is None:
             import boto3
 
@@ -158,6 +161,19 @@ class StepFunctionsTarget(_Target):
             failures.append("execution output unreadable")
         states = self.states(response.get("executionArn", "")) if self.log_group else []
         iterations = result.output.get("iterations")
+        billing = response.get("billingDetails") or {}
+        record = ledger.turn_ledger(
+            execution=ledger.execution_name(response.get("executionArn")),
+            outcome=result.outcome,
+            latency_ms=elapsed,
+            output=result.output,
+            model=self.ledger_model,
+            lambda_gb=0.25,
+            express_billed=(billing["billedDurationInMilliseconds"] / 1000, billing["billedMemoryUsedInMB"] / 1024)
+            if {"billedDurationInMilliseconds", "billedMemoryUsedInMB"} <= billing.keys()
+            else None,
+            via_lex=False,
+        )
         return RemoteTurn(
             text,
             result.answer,
@@ -168,6 +184,7 @@ class StepFunctionsTarget(_Target):
             elapsed,
             result.outcome,
             failures,
+            ledger={**record.to_dict(), "execution_arn": response.get("executionArn")},
         )
 
     def states(self, execution_arn: str) -> list[str]:

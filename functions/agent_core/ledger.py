@@ -190,19 +190,28 @@ class TurnLedger:
         }
 
     def summary(self) -> str:
-        """One line for a person: what ``make demo`` prints under each turn."""
-        tools = ", ".join(
-            f"{tool} {counts['calls']}" + (f" ({counts['errors']} failed)" if counts["errors"] else "")
-            for tool, counts in self.tools.items()
-        )
-        tokens = f"{self.usage.tokens_in}/{self.usage.tokens_out}"
-        tokens += "" if self.usage.tokens_counted == "reported" else f" ({self.usage.tokens_counted})"
-        priced = "" if self.model_priced else ", model not priced"
-        return (
-            f"{self.outcome} in {self.latency_ms} ms | iterations {self.iterations} | model calls "
-            f"{self.usage.model_calls} ({self.usage.model_ms} ms) | tokens in/out {tokens} | tools "
-            f"{tools or 'none'} | ~${self.cost:.6f}{priced} | {self.execution}"
-        )
+        return describe(self.to_dict())
+
+
+def describe(line: Mapping[str, Any]) -> str:
+    """A ledger line (``TurnLedger.to_dict``) in one line for a person: what ``make demo`` prints."""
+    tools = line.get("tools") if isinstance(line.get("tools"), Mapping) else {}
+    looked_up = ", ".join(
+        f"{tool} {counts.get('calls', 0)}" + (f" ({counts['errors']} failed)" if counts.get("errors") else "")
+        for tool, counts in tools.items()
+        if isinstance(counts, Mapping)
+    )
+    counted = line.get("tokens_counted")
+    tokens = f"{line.get('tokens_in', 0)}/{line.get('tokens_out', 0)}" + (
+        "" if counted == "reported" else f" ({counted})"
+    )
+    cost = line.get("cost_usd") if isinstance(line.get("cost_usd"), int | float) else 0
+    priced = "" if line.get("model_priced") else ", model not priced"
+    return (
+        f"{line.get('outcome')} in {line.get('latency_ms')} ms | iterations {line.get('iterations')} | model calls "
+        f"{line.get('model_calls')} ({line.get('model_ms')} ms) | tokens in/out {tokens} | lookups "
+        f"{looked_up or 'none'} | ~${cost:.6f}{priced} | {line.get('execution')}"
+    )
 
 
 def execution_name(arn: Any) -> str:
