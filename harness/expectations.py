@@ -6,10 +6,12 @@
   answer_excludes  phrases the answer must not contain (case-insensitive)
   answer_equals    the exact answer
   outcome          the state machine's outcome (answered, refused, no_tool, clarify, ...)
+  states           the states entered, in order (the branches of a parallel Map in any order)
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 
@@ -39,4 +41,33 @@ def problems(expect: dict[str, Any], summary: dict[str, Any]) -> list[str]:
         found.append(f"answer is not {expect['answer_equals']!r}")
     if "outcome" in expect and summary.get("outcome") != expect["outcome"]:
         found.append(f"outcome {summary.get('outcome')!r} != {expect['outcome']!r}")
+    if "states" in expect and in_order(summary.get("states", [])) != in_order(expect["states"]):
+        found.append(f"states {summary.get('states')} != expected {expect['states']}")
     return found
+
+
+def in_order(states: list[str]) -> list[str]:
+    """States entered, with each run of a Map's branch states sorted: branches run in parallel."""
+    inner, ordered, run = _branch_states(), [], []
+    for state in [*states, None]:
+        if state in inner:
+            run.append(state)
+            continue
+        ordered += sorted(run)
+        run = []
+        if state is not None:
+            ordered.append(state)
+    return ordered
+
+
+@cache
+def _branch_states() -> frozenset[str]:
+    """The states inside the state machine's Map item processors (as Terraform renders it)."""
+    from harness.docs import deployed_asl
+
+    return frozenset(
+        name
+        for state in deployed_asl()["States"].values()
+        if state["Type"] == "Map"
+        for name in state["ItemProcessor"]["States"]
+    )

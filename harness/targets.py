@@ -23,6 +23,7 @@ from agent_core import ledger, memory
 from agent_core.answers import answer
 from agent_core.execution import execution_input, execution_name, result_of
 from agent_core.text import clean_user_text
+from harness import express_logs
 from harness.paths import REPO
 from harness.results import ToolUse, summarise, tool_uses
 from harness.runtime import Session
@@ -191,29 +192,9 @@ class StepFunctionsTarget(_Target):
         """States entered, in order, from the execution's log events (they arrive within seconds)."""
         deadline = time.monotonic() + self.log_wait_seconds
         while True:
-            events = self._log_events(execution_arn)
-            done = any(
-                e.get("type", "").startswith("Execution") and e.get("type") != "ExecutionStarted" for e in events
-            )
+            events = express_logs.read(self.logs, self.log_group or "", execution_arn)
+            done = any(event.get("type") in express_logs.ENDINGS for event in events)
             if done or time.monotonic() >= deadline:
                 break
             time.sleep(1)
-        events.sort(key=lambda event: int(event.get("id", 0)))
         return [e["details"]["name"] for e in events if e.get("type", "").endswith("StateEntered") and "details" in e]
-
-    def _log_events(self, execution_arn: str) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "logGroupName": self.log_group,
-            "filterPattern": f'{{ $.execution_arn = "{execution_arn}" }}',
-        }
-        while True:
-            page = self.logs.filter_log_events(**kwargs)
-            for event in page.get("events", []):
-                try:
-                    events.append(json.loads(event["message"]))
-                except (KeyError, ValueError):
-                    continue
-            if not page.get("nextToken"):
-                return events
-            kwargs["nextToken"] = page["nextToken"]
