@@ -426,13 +426,16 @@ class Scrubber:
     def learn(self, text: Any) -> None:
         if not isinstance(text, str):
             return
-        protected = [(m.start, m.end) for tool in registry.tools() for m in tool.find_ids(text)]
+        # Tool ids are kept, and a span one kind claimed is not claimed again (a card number's digits
+        # are not also a phone number).
+        claimed = [(m.start, m.end) for tool in registry.tools() for m in tool.find_ids(text)]
         for kind, pattern in _PERSONAL:
             for match in pattern.finditer(text):
                 group = 1 if pattern.groups else 0
                 start, end = match.span(group)
-                if any(start < stop and begin < end for begin, stop in protected):
+                if any(start < stop and begin < end for begin, stop in claimed):
                     continue
+                claimed.append((start, end))
                 value = match.group(group)
                 if value not in self.found:
                     count = sum(1 for placeholder in self.found.values() if placeholder.startswith(kind))

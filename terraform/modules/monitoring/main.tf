@@ -147,11 +147,12 @@ locals {
           region = var.region
           period = local.period
           stat   = "Average"
-          metrics = flatten([
+          # concat(...), not flatten(): flatten would flatten the metric lines themselves
+          metrics = concat([
             for counted in ["reported", "estimated"] : [
               for role in ["tokens_in", "tokens_out"] : concat(local.line[role], [local.metric[role].dimension, counted, { label = "${local.metric[role].name} (${counted})" }])
             ]
-          ])
+          ]...)
         }
       }
     },
@@ -181,12 +182,12 @@ locals {
           region = var.region
           period = local.period
           stat   = "Sum"
-          metrics = flatten([
+          metrics = concat([
             for tool in var.tools : [
               concat(local.line.tool_calls, [local.metric.tool_calls.dimension, tool, { label = "${tool} calls" }]),
               concat(local.line.tool_errors, [local.metric.tool_errors.dimension, tool, { label = "${tool} failed" }]),
             ]
-          ])
+          ]...)
         }
       }
     },
@@ -285,11 +286,11 @@ locals {
           region = var.region
           period = local.period
           stat   = "Sum"
-          metrics = flatten([
+          metrics = concat([
             for folder in local.functions : [
               for role in ["errors", "throttles"] : [local.vendor.lambda.namespace, local.vendor.lambda.metrics[role], "FunctionName", var.function_names[folder], { label = "${folder} ${role}" }]
             ]
-          ])
+          ]...)
         }
       }
     },
