@@ -117,7 +117,7 @@ def load_cassette(path: Path) -> list[Interaction]:
 def save_cassette(path: Path, interactions: list[Interaction], source: str) -> None:
     document = Cassette(format=1, source=source, interactions=interactions)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    temporary.write_text(document.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    temporary.write_text(document.model_dump_json(indent=1, exclude_none=True) + "\n", encoding="utf-8")
     temporary.replace(path)
 
 
