@@ -642,7 +642,7 @@ def collect(logs: Any, log_group: str, args: argparse.Namespace, outputs: Mappin
     state_machine_arn = args.state_machine_arn or outputs.get("state_machine_arn")
     if not state_machine_arn:
         raise TraceError("which state machine? give --state-machine-arn (or deploy first)")
-    since = round((time.time() - args.since * 3600) * 1000)
+    since = max(0, round((time.time() - args.since * 3600) * 1000))
     arns = express_logs.executions_of_session(logs, log_group, state_machine_arn, args.session_id, since)
     if not arns:
         raise TraceError(f"no execution of session {args.session_id!r} in the last {args.since:g} hours")

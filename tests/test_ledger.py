@@ -78,6 +78,23 @@ def test_usage_reads_defensively_and_adds_up():
     assert ledger.ModelUsage.read(usage.to_dict()) == usage
 
 
+def test_every_ending_of_the_state_machine_returns_the_turns_usage():
+    """The usage the LLM steps add up must reach the execution's output, whichever way the turn ends
+    (a new ending, such as a handoff, must carry it too)."""
+    from harness.docs import deployed_asl
+
+    asl = deployed_asl()
+    endings = {name: state for name, state in asl["States"].items() if state.get("End")}
+    assert len(endings) >= 8
+    for name, state in endings.items():
+        source = state["Parameters"].get("usage.$", "")
+        assert source in ("$.plan.usage", "$.interpretation.usage", "$.loop.usage"), name
+    for task in ("PlanToolUse", "InterpretToolResults"):
+        assert asl["States"][task]["ResultSelector"]["usage.$"] == "$.Payload.usage"
+        assert "usage.$" in asl["States"][task]["Parameters"]["Payload"]
+    assert asl["States"]["CountIteration"]["Parameters"]["usage.$"] == "$.interpretation.usage"
+
+
 # ---------------------------------------------------------------- prices
 
 

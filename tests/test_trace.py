@@ -247,6 +247,20 @@ def test_a_session_is_found_by_its_executions_names_and_inputs(log_group):
     assert express_logs.executions_of_session(log_group, GROUP, MACHINE, "someone-else", 0) == []
 
 
+def test_agent_trace_writes_a_session_as_a_case(log_group, tmp_path, capsys):
+    events = fixture("two_tools")["events"]
+    express_logs.deliver(log_group, GROUP, events)
+    session = json.loads(events[0]["details"]["input"])["session_id"]
+    case = tmp_path / "cases" / "session.jsonl"
+    arguments = ["--session-id", session, "--log-group", GROUP, "--state-machine-arn", MACHINE, "--since", "1e6"]
+    assert tracing.main([*arguments, "--to-case", str(case)]) == 0
+    written = json.loads(case.read_text())
+    assert written["turns"][0]["user"] == fixture("two_tools")["question"]
+    assert tracing.cassette_path_for(case).is_file()
+    assert f"agent eval {case} --llm replay:" in capsys.readouterr().err
+    assert tracing.main(["--session-id", "nobody", "--log-group", GROUP, "--state-machine-arn", MACHINE]) == 1
+
+
 # ---------------------------------------------------------------- replayed offline
 
 
