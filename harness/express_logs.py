@@ -82,7 +82,7 @@ def deliver(logs: Any, log_group: str, documents: list[dict[str, Any]]) -> str:
     stream = log_stream_name(state_machine_name(documents[0]["execution_arn"]) if documents else "", first)
     logs.create_log_stream(logGroupName=log_group, logStreamName=stream)
     ordered = sorted(documents, key=lambda document: (int(document["event_timestamp"]), int(document["id"])))
-    logs.put_log_events(
+    response = logs.put_log_events(
         logGroupName=log_group,
         logStreamName=stream,
         logEvents=[
@@ -90,6 +90,8 @@ def deliver(logs: Any, log_group: str, documents: list[dict[str, Any]]) -> str:
             for document in ordered
         ],
     )
+    if response.get("rejectedLogEventsInfo"):  # CloudWatch Logs takes events of the last 14 days only
+        raise ValueError(f"CloudWatch Logs rejected events: {response['rejectedLogEventsInfo']}")
     return stream
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import time
 
 import boto3
 import pytest
@@ -63,6 +64,12 @@ DATA = set(express_logs.DATA_FIELDS)
 
 def fixture(name):
     return json.loads((LOGS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def recent(events):
+    """The events moved to now (times apart kept): CloudWatch Logs (and moto) take the last 14 days only."""
+    shift = int(time.time() * 1000) - 60_000 - int(events[0]["event_timestamp"])
+    return [{**event, "event_timestamp": str(int(event["event_timestamp"]) + shift)} for event in events]
 
 
 def details_rule(kind):
@@ -221,7 +228,7 @@ def log_group(monkeypatch):
 
 
 def test_agent_trace_reads_one_execution_from_a_shared_log_group(log_group, capsys):
-    two_tools, model_error = fixture("two_tools")["events"], fixture("model_error")["events"]
+    two_tools, model_error = recent(fixture("two_tools")["events"]), recent(fixture("model_error")["events"])
     express_logs.deliver(log_group, GROUP, two_tools)
     express_logs.deliver(log_group, GROUP, model_error)
     arn = two_tools[0]["execution_arn"]
@@ -237,10 +244,12 @@ def test_agent_trace_reads_one_execution_from_a_shared_log_group(log_group, caps
 
 
 def test_a_session_is_found_by_its_executions_names_and_inputs(log_group):
-    events = fixture("two_tools")["events"]
+    events = recent(fixture("two_tools")["events"])
     arn = events[0]["execution_arn"]
     session = json.loads(events[0]["details"]["input"])["session_id"]
-    other = [{**e, "execution_arn": arn.replace(session, session + "x")} for e in fixture("model_error")["events"]]
+    other = [
+        {**e, "execution_arn": arn.replace(session, session + "x")} for e in recent(fixture("model_error")["events"])
+    ]
     express_logs.deliver(log_group, GROUP, events)
     express_logs.deliver(log_group, GROUP, other)
     assert express_logs.executions_of_session(log_group, GROUP, MACHINE, session, 0) == [arn]
@@ -248,12 +257,14 @@ def test_a_session_is_found_by_its_executions_names_and_inputs(log_group):
 
 
 def test_agent_trace_writes_a_session_as_a_case(log_group, tmp_path, capsys):
-    events = fixture("two_tools")["events"]
+    events = recent(fixture("two_tools")["events"])
     express_logs.deliver(log_group, GROUP, events)
     session = json.loads(events[0]["details"]["input"])["session_id"]
     case = tmp_path / "cases" / "session.jsonl"
     arguments = ["--session-id", session, "--log-group", GROUP, "--state-machine-arn", MACHINE, "--since", "1e6"]
     assert tracing.main([*arguments, "--to-case", str(case)]) == 0
+    with pytest.raises(ValueError, match="rejected"):  # what happens to events older than 14 days
+        express_logs.deliver(log_group, GROUP, [{**e, "event_timestamp": "1000"} for e in events])
     written = json.loads(case.read_text())
     assert written["turns"][0]["user"] == fixture("two_tools")["question"]
     assert tracing.cassette_path_for(case).is_file()
