@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from agent_core.ledger import describe
 from harness.runtime import LocalAgent, Session
 from harness.targets import LexTarget, StepFunctionsTarget, terraform_outputs
 from harness.terraform import whole_number_setting
@@ -72,8 +73,19 @@ def _target(args: argparse.Namespace, log_sink: TextIO | None) -> contextlib.Abs
         target: Any = LexTarget(args.bot_id or outputs.get("bot_id", ""), alias, args.locale_id, region)
     else:
         arn = args.state_machine_arn or outputs.get("state_machine_arn", "")
-        target = StepFunctionsTarget(arn, outputs.get("state_machine_log_group"), region)
+        target = StepFunctionsTarget(
+            arn, outputs.get("state_machine_log_group"), region, ledger_model=ledger_model(outputs)
+        )
     return contextlib.nullcontext(target)
+
+
+def ledger_model(outputs: dict[str, Any]) -> str:
+    """What the ledger prices the deployed model at, from ``terraform output``: sagemaker:INSTANCE_TYPE
+    or bedrock:MODEL_ID (as the fulfilment Lambda's LEDGER_MODEL)."""
+    model = str(outputs.get("model") or "")
+    if model.startswith("bedrock:"):
+        return model
+    return f"sagemaker:{outputs.get('endpoint_instance_type') or 'unknown'}"
 
 
 def _run(agent: Any, session: Session, questions: Iterable[str], as_json: bool) -> None:
@@ -102,6 +114,8 @@ def _print_turn(turn: Any, model_label: str, out: TextIO) -> None:
     out.write(
         f"       tools: {tools} | iterations: {turn.iterations} | LLM calls: {calls}{stand_in} | {turn.elapsed_ms} ms\n"
     )
+    if getattr(turn, "ledger", None):
+        out.write(f"       ledger: {describe(turn.ledger)}\n")
     for failure in turn.failures:
         out.write(f"       note: {failure}\n")
     out.write("\n")

@@ -4,9 +4,10 @@
 
 Lists, with every page of every list, what is named with the deployment's prefix: SageMaker
 endpoints, endpoint configurations and models, the Lex bot's CloudFormation stack, Lex bots, Lambda
-functions, state machines, DynamoDB tables and log groups. Exit status 1 while any endpoint,
-endpoint configuration, model, stack or bot is left (the endpoint bills by the hour; the others
-block a new deployment of the same name), 0 otherwise; 2 when the region is not known.
+functions, state machines, DynamoDB tables, the dashboard, alarms, the alarm topic and log groups.
+Exit status 1 while any endpoint, endpoint configuration, model, stack or bot is left (the endpoint
+bills by the hour; the others block a new deployment of the same name), 0 otherwise; 2 when the
+region is not known.
 
 Region and prefix are those of the deployment: `make destroy` saves `terraform output -json` to
 FILE before destroying; without it they come from your terraform/terraform.tfvars, then (the prefix
@@ -82,6 +83,18 @@ def leftovers(prefix: str, region: str) -> dict[str, list[str]]:
         ),
         "DynamoDB tables": sorted(
             name for name in _pages(session.client("dynamodb"), "list_tables", "TableNames") if name.startswith(prefix)
+        ),
+        "CloudWatch dashboards": named(
+            _pages(session.client("cloudwatch"), "list_dashboards", "DashboardEntries", DashboardNamePrefix=prefix),
+            "DashboardName",
+        ),
+        "CloudWatch alarms": named(
+            _pages(session.client("cloudwatch"), "describe_alarms", "MetricAlarms", AlarmNamePrefix=prefix), "AlarmName"
+        ),
+        "SNS topics": sorted(
+            topic["TopicArn"]
+            for topic in _pages(session.client("sns"), "list_topics", "Topics")
+            if topic["TopicArn"].rsplit(":", 1)[-1].startswith(prefix)
         ),
         "log groups": sorted(
             group["logGroupName"]

@@ -4,6 +4,7 @@
   agent eval FILE...        evaluate conversations: routing, ids, answers, outcomes, calls, latency
   agent bench               performance figures: LLM calls, prompt sizes, cold starts, packages
   agent cost                the cost model: dollars per 1,000 turns and per month
+  agent trace --execution ARN | --session-id ID   a deployed turn: path, times, data, graph; --to-case
   agent docs --check|--write    the generated parts of README.md and docs/
   agent packages --check|--write  what each Lambda zip holds (functions/packages.json)
   agent contracts           the product's import contracts (import-linter)
@@ -28,6 +29,7 @@ COMMANDS = {
     "eval": "harness.evaluate",
     "bench": "harness.bench",
     "cost": "harness.cost",
+    "trace": "harness.trace",
     "docs": "harness.docs",
     "packages": "harness.packages",
     "contracts": "harness.contracts",

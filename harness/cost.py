@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import math
 import statistics
 import sys
 from dataclasses import dataclass
 
+from agent_core import ledger, registry
+from agent_core.observability import declared
+from agent_core.paths import package_file
 from harness.bench import KINDS
 from harness.models import OfflineBackend
 from harness.original_loop import run as run_original
@@ -25,7 +27,6 @@ from harness.paths import REPO
 from harness.runtime import LocalAgent
 
 DOC = REPO / "docs" / "cost.md"
-PRICES_SEEN = "2026-11-21"
 
 
 @dataclass(frozen=True)
@@ -35,37 +36,16 @@ class Price:
     source: str
 
 
-# us-east-1, on demand, no free tier. "AWS" sources are AWS pages; the others are third-party copies
-# of AWS's prices (AWS renders its price tables with scripts, which stored copies lack).
+# us-east-1, on demand, no free tier: functions/agent_core/prices.json, which each turn's ledger prices
+# its turn with too.
+_PRICE_DOCUMENT = json.loads(package_file("prices.json").read_text(encoding="utf-8"))
 PRICES = {
-    "lex_text_request": Price(
-        0.00075, "per text request", "third-party (cloudzero.com, Lex V2 text, request/response)"
-    ),
-    "lambda_request": Price(
-        0.20 / 1e6, "per request", "AWS: docs.aws.amazon.com/whitepapers/latest/how-aws-pricing-works/lambda.html"
-    ),
-    "lambda_arm_gb_second": Price(
-        0.0000133334, "per GB-second, arm64", "third-party copies of aws.amazon.com/lambda/pricing"
-    ),
-    "express_request": Price(1.00 / 1e6, "per request", "AWS: aws.amazon.com/step-functions/pricing"),
-    "express_gb_second": Price(
-        0.06 / 3600, "per GB-second (first 1,000 GB-hours)", "AWS: aws.amazon.com/step-functions/pricing"
-    ),
-    "dynamodb_read_unit": Price(
-        0.125 / 1e6, "per read request unit (on demand)", "third-party (Price List API copies, after the Nov 2024 cut)"
-    ),
-    "logs_ingested_gb": Price(0.50, "per GB ingested", "third-party copies of aws.amazon.com/cloudwatch/pricing"),
-    "xray_trace": Price(5.00 / 1e6, "per trace recorded", "AWS: aws.amazon.com/xray/pricing"),
-    "ml.g5.12xlarge": Price(
-        7.09, "per instance-hour", "third-party copies of aws.amazon.com/sagemaker/pricing (real-time inference)"
-    ),
-    "ml.g5.2xlarge": Price(
-        1.515, "per instance-hour", "third-party copies of aws.amazon.com/sagemaker/pricing (real-time inference)"
-    ),
+    name: Price(float(item["value"]), item["unit"], item["source"]) for name, item in _PRICE_DOCUMENT["items"].items()
 }
+PRICES_SEEN = _PRICE_DOCUMENT["seen"]
 ENDPOINTS = {
-    "Flan-UL2 (bf16) on ml.g5.12xlarge": ("ml.g5.12xlarge", 1.5),
-    "Flan-T5-XL on ml.g5.2xlarge": ("ml.g5.2xlarge", 0.6),
+    "Flan-UL2 (bf16) on ml.g5.12xlarge": ("sagemaker:ml.g5.12xlarge", 1.5),
+    "Flan-T5-XL on ml.g5.2xlarge": ("sagemaker:ml.g5.2xlarge", 0.6),
 }
 # Assumptions, stated once: seconds per model call (short generations), the mix of turns, traffic.
 MIX = {  # what a support desk's turns are, roughly (two in three are not lookups: issue 14's data)
@@ -81,8 +61,8 @@ MIX = {  # what a support desk's turns are, roughly (two in three are not lookup
 TRAFFIC = {"pilot": 1_000, "small shop": 30_000, "busy shop": 300_000}  # turns per month
 HOURS_PER_MONTH = 730
 LAMBDA_GB = 0.25  # 256 MB
-EXPRESS_GB = 0.0625  # 64 MB, the smallest step
 GLUE_SECONDS = 0.3  # Lambda starts, the tools and Step Functions' own steps
+DAYS_STORED = 30  # log_retention_days' default: a month of ledger lines is kept
 
 
 @dataclass(frozen=True)
@@ -94,14 +74,28 @@ class Usage:
     log_bytes: float
 
 
-def measure() -> tuple[dict[str, Usage], dict[str, float]]:
-    """Per kind of turn: this design's usage (measured), and the original loop's LLM calls."""
+@dataclass(frozen=True)
+class LedgerFigures:
+    """What the ledger and the dashboard add to the CloudWatch bill."""
+
+    bytes_per_turn: dict[str, float]  # the fulfilment Lambda's ledger line and metric documents, per kind
+    custom_metrics: int  # metric series the ledger creates (each name and dimension value)
+    dashboards: int
+    alarms: int
+    alarm_metrics: int  # metrics the alarms read (an expression's every metric counts)
+    widgets: int
+
+
+def measure() -> tuple[dict[str, Usage], dict[str, float], LedgerFigures]:
+    """Per kind of turn: this design's usage (measured), the original loop's LLM calls, and what the
+    ledger costs in CloudWatch."""
     ours: dict[str, Usage] = {}
     original: dict[str, float] = {}
+    ledger_bytes: dict[str, float] = {}
     sink = io.StringIO()
     with LocalAgent("offline", log_sink=sink) as agent:
         for kind, questions in KINDS.items():
-            turns, logged = [], []
+            turns, logged, ledgered = [], [], []
             for question in questions:
                 before = len(sink.getvalue())
                 turn = agent.ask(agent.session(), question)
@@ -109,8 +103,11 @@ def measure() -> tuple[dict[str, Usage], dict[str, float]]:
                 # Step Functions logs every state's input and output (level ALL with data) ...
                 execution_bytes = sum(len(json.dumps(event, default=str)) for event in events)
                 # ... and the functions their INFO lines and metrics.
-                logged.append(execution_bytes + len(sink.getvalue()) - before)
+                written = sink.getvalue()[before:]
+                logged.append(execution_bytes + len(written))
+                ledgered.append(sum(len(line) + 1 for line in written.splitlines() if _is_ledger_document(line)))
                 turns.append(turn)
+            ledger_bytes[kind] = round(statistics.fmean(ledgered), -2)  # latencies vary by a digit or two
             ours[kind] = Usage(
                 llm_calls=statistics.fmean(t.llm_calls for t in turns),
                 lambda_invocations=statistics.fmean(t.lambda_invocations for t in turns) + 1,  # + fulfilment
@@ -119,28 +116,53 @@ def measure() -> tuple[dict[str, Usage], dict[str, float]]:
                 log_bytes=round(statistics.fmean(logged), -3),  # ids and timestamps vary by a few bytes
             )
             original[kind] = statistics.fmean(run_original(q, OfflineBackend()).llm_calls for q in questions)
-    return ours, original
+    return ours, original, ledger_figures(ledger_bytes)
+
+
+def _is_ledger_document(line: str) -> bool:
+    """An EMF document of the fulfilment Lambda: the ledger line and the turn's metric documents."""
+    try:
+        document = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and "_aws" in document and document.get("service") == "fulfilment"
+
+
+def ledger_figures(bytes_per_turn: dict[str, float]) -> LedgerFigures:
+    """The metric series the ledger creates, from metrics.json and what they are emitted by: the
+    outcomes (the state machine's, from modules/monitoring), tokens reported or estimated, the tools."""
+    from harness.monitoring import local_monitoring
+
+    monitoring = local_monitoring()
+    values = {"outcome": len(monitoring["outcomes"]), "counted": 2, "tool": len(registry.tools())}
+    # The ledger's metrics: the fulfilment Lambda's, but for the fallbacks and channel counts it had before.
+    ledger_metrics = [
+        spec for spec in declared().values() if spec.service == "fulfilment" and spec.dimension in (None, *values)
+    ]
+    series = sum(values[spec.dimension] if spec.dimension else 1 for spec in ledger_metrics)
+    return LedgerFigures(
+        bytes_per_turn=bytes_per_turn,
+        custom_metrics=series,
+        dashboards=1,
+        alarms=len(monitoring["alarms"]),
+        alarm_metrics=sum(len(alarm["metrics"]) for alarm in monitoring["alarms"].values()),
+        widgets=len(monitoring["widgets"]),
+    )
 
 
 def per_turn(usage: Usage, model_seconds: float) -> dict[str, float]:
-    """Dollars per turn, by component, for this design."""
-    turn_seconds = usage.llm_calls * model_seconds + GLUE_SECONDS
-    # The fulfilment Lambda waits for the whole turn; the LLM Lambda for each model call.
-    lambda_seconds = (
-        turn_seconds
-        + usage.llm_calls * (model_seconds + 0.05)
-        + (usage.lambda_invocations - 1 - usage.llm_calls) * 0.03
+    """Dollars per turn, by component, for this design: the same formula as each turn's ledger
+    (agent_core/ledger.py), with the model's time assumed and the log bytes measured."""
+    return ledger.orchestration_cost(
+        ledger.prices(),
+        turn_seconds=usage.llm_calls * model_seconds + GLUE_SECONDS,
+        model_calls=usage.llm_calls,
+        model_seconds=usage.llm_calls * model_seconds,
+        lambda_invocations=usage.lambda_invocations,
+        lookups=usage.lookups,
+        lambda_gb=LAMBDA_GB,
+        log_bytes=usage.log_bytes,
     )
-    return {
-        "Lex": PRICES["lex_text_request"].value,
-        "Lambda": usage.lambda_invocations * PRICES["lambda_request"].value
-        + lambda_seconds * LAMBDA_GB * PRICES["lambda_arm_gb_second"].value,
-        "Step Functions": PRICES["express_request"].value
-        + math.ceil(turn_seconds * 10) / 10 * EXPRESS_GB * PRICES["express_gb_second"].value,
-        "DynamoDB": usage.lookups * 0.5 * PRICES["dynamodb_read_unit"].value,
-        "CloudWatch Logs": usage.log_bytes / 1e9 * PRICES["logs_ingested_gb"].value,
-        "X-Ray": PRICES["xray_trace"].value,
-    }
 
 
 def original_per_turn(llm_calls: float, lookups: float, model_seconds: float) -> dict[str, float]:
@@ -162,7 +184,50 @@ def mixed(values: dict[str, dict[str, float]]) -> dict[str, float]:
     return {c: sum(MIX[kind] * values[kind][c] for kind in MIX) for c in components}
 
 
-def render(ours: dict[str, Usage], original: dict[str, float]) -> str:
+def ledger_section(figures: LedgerFigures, mix: dict[str, float]) -> list[str]:
+    """What the ledger, the dashboard and the alarms cost in CloudWatch."""
+    price = {name: item.value for name, item in PRICES.items()}
+    per_turn = sum(share * figures.bytes_per_turn[kind] for kind, share in mix.items())
+    ingest = per_turn * 1000 / 1e9 * price["logs_ingested_gb"]
+    # Stored compressed; assumed uncompressed here (an upper bound) for log_retention_days' month.
+    store = per_turn * 1000 / 1e9 * price["logs_stored_gb_month"] * DAYS_STORED / 30
+    fixed = {
+        f"{figures.custom_metrics} custom metrics": figures.custom_metrics * price["custom_metric_month"],
+        f"{figures.dashboards} dashboard ({figures.widgets} widgets)": figures.dashboards * price["dashboard_month"],
+        f"{figures.alarms} alarms reading {figures.alarm_metrics} metrics": figures.alarm_metrics
+        * price["alarm_metric_month"],
+    }
+    kinds = ", ".join(f"{kind} {figures.bytes_per_turn[kind]:,.0f}" for kind in mix)
+    lines = [
+        "## What the ledger costs in CloudWatch",
+        "",
+        "Every turn's ledger is one log line with its metrics (embedded metric format), plus a metric",
+        f"document per outcome, token count and tool: {per_turn:,.0f} bytes a turn on the mix above, measured:",
+        f"{kinds}.",
+        "Log bytes are billed per turn; custom metrics, the dashboard and the alarms by the month, however",
+        "many turns there are (free tier: 10 metrics, 3 dashboards, 10 alarm metrics per account).",
+        "",
+        "| item | per 1,000 turns | per month |",
+        "| --- | --- | --- |",
+        f"| ledger log lines: {per_turn * 1000 / 1e6:.2f} MB ingested | ${ingest:.4f} | |",
+        f"| ... kept {DAYS_STORED} days | ${store:.4f} | |",
+    ]
+    lines += [f"| {item} | | ${value:.2f} |" for item, value in fixed.items()]
+    monthly = sum(fixed.values())
+    all_together = "; ".join(
+        f"{name} ${ingest + store + monthly / turns * 1000:,.2f}" for name, turns in TRAFFIC.items()
+    )
+    lines += [
+        "",
+        f"Per 1,000 turns, all together: {all_together}.",
+        f"A saved Logs Insights query costs what it scans (${price['logs_insights_scanned_gb']} a GB): a day of",
+        f"ledger lines at the busy shop's traffic is {per_turn * TRAFFIC['busy shop'] / 30 / 1e6:.1f} MB.",
+        "",
+    ]
+    return lines
+
+
+def render(ours: dict[str, Usage], original: dict[str, float], figures: LedgerFigures) -> str:
     calls = sum(MIX[k] * ours[k].llm_calls for k in MIX)
     original_calls = sum(MIX[k] * original[k] for k in MIX)
     lines = [
@@ -262,6 +327,7 @@ def render(ours: dict[str, Usage], original: dict[str, float]) -> str:
         "between `endpoint_min_instances` and `endpoint_max_instances`) adds instances under load, and the",
         "idle cost is the floor: one instance always on.",
         "",
+        *ledger_section(figures, MIX),
         "## Keeping the bill down",
         "",
         "- Destroy the stack when you are not using it (`make destroy`): the endpoint is the bill.",

@@ -278,6 +278,105 @@ def first_run() -> str:
     )
 
 
+# ---------------------------------------------------------------- docs/operate.md
+
+COMPARISONS = {
+    "GreaterThanThreshold": ">",
+    "GreaterThanOrEqualToThreshold": ">=",
+    "LessThanThreshold": "<",
+    "LessThanOrEqualToThreshold": "<=",
+}
+
+
+def _monitoring() -> dict[str, Any]:
+    from harness.monitoring import local_monitoring
+
+    return local_monitoring()
+
+
+def dashboard_widgets() -> str:
+    """The dashboard's widgets (terraform/modules/monitoring, evaluated), in order."""
+    rows = ["| # | widget | what it shows |", "| --- | --- | --- |"]
+    for number, widget in enumerate(_monitoring()["widgets"], start=1):
+        rows.append(f"| {number} | {_cell(widget['title'])} | {_cell(widget['doc'])} |")
+    return "\n".join(rows)
+
+
+def alarms_table() -> str:
+    """Every alarm: when it fires (from the module's alarm specs) and where to read on."""
+    from harness.manifest import terraform_defaults
+    from harness.monitoring import ALARM_SETTINGS
+
+    defaults = terraform_defaults()
+    rows = ["| alarm | fires when (defaults) | set it with |", "| --- | --- | --- |"]
+    thresholds = {
+        "turn-error-rate": "alarm_turn_error_rate_percent",
+        "turn-latency-p95": "alarm_turn_latency_budget_percent",
+        "model-server-errors": "alarm_model_server_errors",
+        "state-machine-failures": "alarm_state_machine_failures",
+        "lambda-throttles": "alarm_lambda_throttles",
+    }
+    for name, alarm in _monitoring()["alarms"].items():
+        metrics = alarm["metrics"]
+        if alarm["expression"]:
+            names = ", ".join(sorted({m["metric_name"] for m in metrics}))
+            measured = f"`{alarm['expression']}` over {names} ({metrics[0]['stat']})"
+        else:
+            measured = f"{metrics[0]['metric_name']} ({metrics[0]['stat']})"
+        comparison = COMPARISONS[alarm["comparison"]]
+        when = (
+            f"{measured} {comparison} {alarm['threshold']:g} in {alarm['datapoints_to_alarm']} of "
+            f"{alarm['evaluation_periods']} periods of {alarm['period']} s"
+        )
+        variable = thresholds[alarm["key"]]
+        if variable not in ALARM_SETTINGS.values() or variable not in defaults:
+            raise SystemExit(f"alarm {name}: its threshold variable {variable} is not one monitoring.tf passes")
+        rows.append(f"| [`{name}`](#{alarm['key']}) | {_cell(when)} | `{variable}` (default {defaults[variable]}) |")
+    return "\n".join(rows)
+
+
+def saved_queries() -> str:
+    lines = []
+    for name, query in _monitoring()["queries"].items():
+        groups = ", ".join(f"`{group}`" for group in query["log_group_names"])
+        lines += [
+            f"**`{name}`** ({groups}): {query['description']}",
+            "",
+            "```",
+            query["query_string"].rstrip(),
+            "```",
+            "",
+        ]
+    return "\n".join(lines).rstrip()
+
+
+def ledger_metrics() -> str:
+    """The ledger's metrics and the functions' others, from functions/agent_core/metrics.json."""
+    from agent_core.observability import declared
+
+    rows = ["| metric | unit | by | function | what it counts |", "| --- | --- | --- | --- | --- |"]
+    for spec in declared().values():
+        by = f"`{spec.dimension}`" if spec.dimension else ""
+        rows.append(f"| `{spec.name}` | {spec.unit} | {by} | {spec.service} | {_cell(spec.description)} |")
+    return "\n".join(rows)
+
+
+def ledger_cost() -> str:
+    """What the ledger costs in CloudWatch: the cost model's section (docs/cost.md, make cost)."""
+    text = (REPO / "docs" / "cost.md").read_text(encoding="utf-8")
+    section = text.split("## What the ledger costs in CloudWatch\n", 1)[1].split("\n## ", 1)[0]
+    return section.strip()
+
+
+def trace_example() -> str:
+    """agent trace on a recorded turn (tests/fixtures/express_logs/two_tools.json), without the drawing."""
+    from harness import trace
+
+    document = json.loads((REPO / "tests" / "fixtures" / "express_logs" / "two_tools.json").read_text(encoding="utf-8"))
+    shown = trace.render(trace.parse(document["events"]), deployed_asl())
+    return "```text\n" + shown.split("\ninputs and outputs", 1)[0].rstrip() + "\n```"
+
+
 DEPLOY = REPO / "docs" / "deploy.md"
 DOCS = REPO / "docs"
 # Per document, its generated sections.
@@ -293,6 +392,14 @@ SECTIONS: dict[Path, dict[str, Callable[[], str]]] = {
         "evaluation": evaluation_table,
         "model-calls": model_calls_table,
         "performance": performance_summary,
+    },
+    DOCS / "operate.md": {
+        "dashboard-widgets": dashboard_widgets,
+        "alarms": alarms_table,
+        "saved-queries": saved_queries,
+        "ledger-metrics": ledger_metrics,
+        "ledger-cost": ledger_cost,
+        "trace-example": trace_example,
     },
     DEPLOY: {
         "terraform-inputs": terraform_inputs,

@@ -40,6 +40,8 @@ class Case:
     source: str
     turns: list[dict[str, Any]]
     dataset: str = ""
+    history: list[dict[str, str]] = field(default_factory=list)  # remembered turns the session starts with
+    tool_results: list[dict[str, Any]] = field(default_factory=list)  # recorded lookups (a traced turn's)
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -49,7 +51,16 @@ def load_cases(path: Path) -> list[Case]:
             continue
         row = json.loads(line)
         if "turns" in row:
-            cases.append(Case(row["id"], row.get("source", path.name), row["turns"], path.name))
+            cases.append(
+                Case(
+                    row["id"],
+                    row.get("source", path.name),
+                    row["turns"],
+                    path.name,
+                    history=row.get("history") or [],
+                    tool_results=row.get("tool_results") or [],
+                )
+            )
         elif "expected_tool" in row:
             cases.append(_routing_case(row, f"{path.stem}-{number}", path.name))
         else:
@@ -245,10 +256,13 @@ def evaluate(cases: list[Case], agent: LocalAgent) -> tuple[Report, dict[str, Re
     report, per_dataset = Report(), defaultdict(Report)
     for case in cases:
         session = agent.session()
-        for turn in case.turns:
-            summary = agent.ask(session, turn["user"]).summary()
-            report.add(case, turn.get("expect", {}), summary)
-            per_dataset[case.dataset].add(case, turn.get("expect", {}), summary)
+        if case.history:
+            agent.remember(session, case.history)
+        with agent.replay_tools(case.tool_results):
+            for turn in case.turns:
+                summary = agent.ask(session, turn["user"]).summary()
+                report.add(case, turn.get("expect", {}), summary)
+                per_dataset[case.dataset].add(case, turn.get("expect", {}), summary)
     return report, dict(per_dataset)
 
 

@@ -8,10 +8,12 @@
   outcome          the turn's outcome, the kind of reply it got (answered, knowledge, small_talk,
                    handoff, clarify, out_of_scope, refused, ...), or a list of acceptable ones
   sources          knowledge entries the answer may cite: citing any one of them is right
+  states           the states entered, in order (the branches of a parallel Map in any order)
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 
@@ -52,9 +54,38 @@ def problems(expect: dict[str, Any], summary: dict[str, Any]) -> list[str]:
         found.append(f"outcome {summary.get('outcome')!r} != {expect['outcome']!r}")
     if "sources" in expect and not set(summary.get("sources", [])) & set(expect["sources"]):
         found.append(f"sources {summary.get('sources', [])} cite none of {expect['sources']}")
+    if "states" in expect and in_order(summary.get("states", [])) != in_order(expect["states"]):
+        found.append(f"states {summary.get('states')} != expected {expect['states']}")
     return found
 
 
 def acceptable(outcome: str | list[str]) -> list[str]:
     """The outcomes an expectation accepts: one, or any of a list."""
     return [outcome] if isinstance(outcome, str) else list(outcome)
+
+
+def in_order(states: list[str]) -> list[str]:
+    """States entered, with each run of a Map's branch states sorted: branches run in parallel."""
+    inner, ordered, run = _branch_states(), [], []
+    for state in [*states, None]:
+        if state in inner:
+            run.append(state)
+            continue
+        ordered += sorted(run)
+        run = []
+        if state is not None:
+            ordered.append(state)
+    return ordered
+
+
+@cache
+def _branch_states() -> frozenset[str]:
+    """The states inside the state machine's Map item processors (as Terraform renders it)."""
+    from harness.docs import deployed_asl
+
+    return frozenset(
+        name
+        for state in deployed_asl()["States"].values()
+        if state["Type"] == "Map"
+        for name in state["ItemProcessor"]["States"]
+    )

@@ -2,7 +2,8 @@
 cassettes, and a recorder that writes cassettes while calling a real model.
 
 A cassette is a JSON document ``{"format": 1, "source": ..., "interactions": [{"prompt_name",
-"prompt", "response"}]}``; ``load_cassette`` checks it against that schema and says in one line what
+"prompt", "response"}]}`` (an interaction of a traced turn may name the model ``error`` it raised);
+``load_cassette`` checks it against that schema and says in one line what
 is wrong. Recording is safe when several processes record into one cassette at once: they take turns
 under a lock file, and each writes through a temporary file of its own.
 """
@@ -21,6 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from agent_core import model_errors
 from agent_core.backends import Backend
 from agent_core.model_errors import ModelError
 from agent_core.prompts import Prompt
@@ -40,6 +42,7 @@ class Interaction(BaseModel):
     prompt_name: str
     prompt: str
     response: str
+    error: str | None = None  # a model error (agent_core.model_errors) the call raised instead (a traced turn's)
 
 
 class Cassette(BaseModel):
@@ -62,17 +65,22 @@ class ReplayBackend:
     def __init__(self, cassette_path: str | Path) -> None:
         self.path = Path(cassette_path)
         self.label = f"replay:{self.path.name}"
-        self._responses = {item.prompt: item.response for item in load_cassette(self.path)}
+        self._interactions = {item.prompt: item for item in load_cassette(self.path)}
 
     def generate(self, text: str, prompt: Prompt, timeout_seconds: float) -> str:
         try:
-            return self._responses[text]
+            interaction = self._interactions[text]
         except KeyError:
             first_line = text.strip().splitlines()[0][:60] if text.strip() else ""
             raise CassetteMiss(
                 f"cassette {self.path} has no response for prompt {prompt.name!r} "
                 f"(sha256 {prompt_digest(text)}, starts {first_line!r}); record it again"
             ) from None
+        if interaction.error:
+            error = getattr(model_errors, interaction.error, None)
+            error = error if isinstance(error, type) and issubclass(error, ModelError) else ModelError
+            raise error(f"replayed: {interaction.error}")
+        return interaction.response
 
 
 class RecordingBackend:
@@ -109,7 +117,7 @@ def load_cassette(path: Path) -> list[Interaction]:
 def save_cassette(path: Path, interactions: list[Interaction], source: str) -> None:
     document = Cassette(format=1, source=source, interactions=interactions)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    temporary.write_text(document.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    temporary.write_text(document.model_dump_json(indent=1, exclude_none=True) + "\n", encoding="utf-8")
     temporary.replace(path)
 
 

@@ -35,6 +35,7 @@ class Turn:
     transitions: int = 0  # states entered, Map iterations included
     lambda_invocations: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)  # the execution's history, locally
+    ledger: dict[str, Any] | None = None  # the fulfilment Lambda's ledger line for the turn (agent_core.ledger)
 
     def summary(self) -> dict[str, Any]:
         """The ``agent chat --json`` line for this turn."""
@@ -55,6 +56,7 @@ def summarise(turn: Any, outcome: str) -> dict[str, Any]:
         "sources": sources_of(getattr(turn, "output", None) or {"sources": getattr(turn, "sources", [])}),
         "handoff": handoff_of(getattr(turn, "output", None) or {"handoff": getattr(turn, "handoff", None)}),
         "failures": turn.failures,
+        "ledger": getattr(turn, "ledger", None),
     }
 
 

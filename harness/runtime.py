@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import json
 import os
 import threading
 import time
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from agent_core.backends import Backend
-from harness import bootstrap, moto_adapter, results
+from harness import bootstrap, express_logs, moto_adapter, results
 from harness.events import lex_event
 from harness.manifest import REGION, Manifest, local_manifest, terraform_defaults
 from harness.models import REAL_SERVICES, RecordingBackend, backend_for
@@ -43,6 +44,8 @@ class LocalAgent:
     (``max_iterations``, ``turn_budget_seconds``); ``timeouts``: derived timeouts replaced by name
     (the fault tests shorten them). ``log_sink``: where the functions' logs and metrics go (nowhere
     by default), at ``log_level``. ``memory``: ``session_attributes`` or ``dynamodb``.
+    ``execution_logs``: write each execution's log events to the state machine's log group (on moto),
+    as Step Functions does at level ALL with execution data, so ``agent trace`` can read them.
     """
 
     _instances = itertools.count()
@@ -59,6 +62,7 @@ class LocalAgent:
         log_sink: TextIO | None = None,
         log_level: str = "INFO",
         memory: str = "session_attributes",
+        execution_logs: bool = False,
     ) -> None:
         if memory not in ("session_attributes", "dynamodb"):
             raise ValueError(f"memory must be session_attributes or dynamodb, not {memory!r}")
@@ -72,7 +76,9 @@ class LocalAgent:
         self.log_sink = log_sink
         self.log_level = log_level if log_sink is not None else "CRITICAL"
         self.memory = memory
+        self.execution_logs = execution_logs
         self.executions: list[Any] = []
+        self._recorded_tools: dict[tuple[str, str], dict[str, Any]] = {}
         self.model_label = ""
         self._prefix = f"_local{next(self._instances)}"
         self._stack = contextlib.ExitStack()
@@ -103,9 +109,7 @@ class LocalAgent:
         self._stack.enter_context(
             moto_adapter.mocked_aws(passthrough=[REAL_SERVICES[kind]] if kind in REAL_SERVICES else [])
         )
-        self._stack.enter_context(
-            moto_adapter.lambda_invokes_routed(lambda name: self.deployment.function_named(name).invoke)
-        )
+        self._stack.enter_context(moto_adapter.lambda_invokes_routed(self._invoker))
         self._stack.enter_context(moto_adapter.sync_executions_served(self.executions.append))
         self._stack.enter_context(moto_adapter.parsed_definitions_cached())
         self.deployed: Manifest = local_manifest(
@@ -122,12 +126,56 @@ class LocalAgent:
         self.functions = self.deployment.functions
         self.functions["llm"].module._BACKEND = backend  # the LLM function's one seam for another backend
         self.model_label = backend.label
+        # The fulfilment function's metric documents pass through a tap that keeps each turn's ledger.
+        fulfilment = self.functions["fulfilment"].module
+        self._ledgers = LedgerTap(fulfilment.metrics.stream)
+        fulfilment.metrics.stream = self._ledgers
+        if self.execution_logs:
+            import boto3
+
+            self.logs = boto3.client("logs", region_name=REGION)
+            self.log_group = f"/aws/vendedlogs/states/{self.deployed['state_machine_name']}"
+            self.logs.create_log_group(logGroupName=self.log_group)
 
     def _backend(self) -> Backend:
         backend = self.llm if not isinstance(self.llm, str) else backend_for(self.llm, self.payload_format, REGION)
         return RecordingBackend(backend, self.record_path) if self.record_path else backend
 
+    def _invoker(self, function_name: str) -> Any:
+        """What a Lambda invoke runs: the function's handler, or a recorded tool result (replay_tools)."""
+        function = self.deployment.function_named(function_name)
+        if not self._recorded_tools:
+            return function.invoke
+
+        def invoke(event: Any) -> Any:
+            arguments = event.get("arguments") if isinstance(event, dict) else None
+            value = next(iter(arguments.values()), None) if isinstance(arguments, dict) and arguments else None
+            recorded = self._recorded_tools.get((str(event.get("tool")), str(value))) if value is not None else None
+            if recorded is None:
+                return function.invoke(event)
+            if recorded.get("error"):
+                raise RecordedToolFailure(f"the traced turn's call failed: {recorded['error']}")
+            return {key: recorded[key] for key in ("tool", "id", "status", "observation")}
+
+        return invoke
+
+    @contextlib.contextmanager
+    def replay_tools(self, results: list[dict[str, Any]]) -> Any:
+        """Tool calls answered with recorded results (a traced turn's, ``agent trace --to-case``): a
+        call of a tool and id recorded gets its result (or fails as it failed); any other is looked up."""
+        self._recorded_tools = {(str(r["tool"]), str(r["id"])): r for r in results}
+        try:
+            yield
+        finally:
+            self._recorded_tools = {}
+
     # -------------------------------------------------------- talking to the agent
+
+    def remember(self, session: Session, history: list[dict[str, str]]) -> None:
+        """Start ``session`` with remembered turns, as the fulfilment Lambda keeps them between turns."""
+        from agent_core import memory
+
+        session.attributes[memory.SESSION_ATTRIBUTE] = memory.to_attribute(memory.read_history(history))
 
     def session(self) -> Session:
         return Session(id=f"local-{uuid.uuid4().hex[:12]}")
@@ -135,17 +183,21 @@ class LocalAgent:
     def ask(self, session: Session, text: Any) -> results.Turn:
         """One Lex turn: build the Lex V2 event, call the fulfilment handler, read what happened."""
         event = lex_event(session.id, text, session.attributes, bot_name=f"{terraform_defaults()['name_prefix']}-bot")
-        before = len(self.executions)
+        before, ledgers_before = len(self.executions), len(self._ledgers.ledgers)
         started = time.perf_counter()
         response = self.functions["fulfilment"].invoke(event)
         elapsed_ms = round((time.perf_counter() - started) * 1000)
         session.attributes = dict(response["sessionState"]["sessionAttributes"])
         answer = response["messages"][0]["content"]
         new = self.executions[before:]
+        ledger = self._ledgers.ledgers[-1] if len(self._ledgers.ledgers) > ledgers_before else None
         if not new:
-            return results.Turn(str(text), answer, response, {}, "NOT_RUN", [], [], 0, 0, elapsed_ms)
+            return results.Turn(str(text), answer, response, {}, "NOT_RUN", [], [], 0, 0, elapsed_ms, ledger=ledger)
         execution = new[-1]
-        return results.local_turn(
+        if self.execution_logs:
+            history = moto_adapter.history(execution)
+            express_logs.deliver(self.logs, self.log_group, express_logs.from_history(history, execution.exec_arn))
+        turn = results.local_turn(
             str(text),
             answer,
             response,
@@ -155,6 +207,32 @@ class LocalAgent:
             moto_adapter.failure(execution),
             elapsed_ms,
         )
+        turn.ledger = ledger
+        return turn
+
+
+class RecordedToolFailure(Exception):
+    """A tool call that failed in the traced turn a case replays."""
+
+
+class LedgerTap(io.TextIOBase):
+    """Passes a function's metric documents on to ``inner`` and keeps the ledger of each (the
+    fulfilment function's turn ledger: agent_core.ledger.emit)."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+        self.ledgers: list[dict[str, Any]] = []
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if '"ledger"' in line:
+                try:
+                    document = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(document, dict) and isinstance(document.get("ledger"), dict):
+                    self.ledgers.append(document["ledger"])
+        return self.inner.write(text)
 
 
 class _Discard(io.TextIOBase):

@@ -19,10 +19,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent_core import memory
+from agent_core import ledger, memory
 from agent_core.answers import answer
 from agent_core.execution import execution_input, execution_name, result_of
 from agent_core.text import clean_user_text
+from harness import express_logs
 from harness.paths import REPO
 from harness.results import ToolUse, handoff_of, sources_of, summarise, tool_uses
 from harness.runtime import Session
@@ -41,6 +42,7 @@ class RemoteTurn:
     failures: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     handoff: dict[str, str] | None = None
+    ledger: dict[str, Any] | None = None  # the turn's ledger, as the fulfilment Lambda would write it
 
     def summary(self) -> dict[str, Any]:
         return summarise(self, self.outcome)
@@ -122,6 +124,7 @@ class StepFunctionsTarget(_Target):
         sfn: Any = None,
         logs: Any = None,
         log_wait_seconds: float = 10,
+        ledger_model: str = "unknown",
     ) -> None:
         if not state_machine_arn:
             raise ValueError("--target stepfunctions needs a state machine ARN (--state-machine-arn, or deploy first)")
@@ -129,6 +132,7 @@ class StepFunctionsTarget(_Target):
         self.log_group = log_group
         self.label = f"state machine {state_machine_arn.rsplit(':', 1)[-1]}"
         self.log_wait_seconds = log_wait_seconds
+        self.ledger_model = ledger_model  # what the ledger prices the model at: sagemaker:TYPE, bedrock:MODEL
         if sfn is None or logs is None:
             import boto3
 
@@ -160,6 +164,19 @@ class StepFunctionsTarget(_Target):
             failures.append("execution output unreadable")
         states = self.states(response.get("executionArn", "")) if self.log_group else []
         iterations = result.output.get("iterations")
+        billing = response.get("billingDetails") or {}
+        record = ledger.turn_ledger(
+            execution=ledger.execution_name(response.get("executionArn")),
+            outcome=result.outcome,
+            latency_ms=elapsed,
+            output=result.output,
+            model=self.ledger_model,
+            lambda_gb=0.25,
+            express_billed=(billing["billedDurationInMilliseconds"] / 1000, billing["billedMemoryUsedInMB"] / 1024)
+            if {"billedDurationInMilliseconds", "billedMemoryUsedInMB"} <= billing.keys()
+            else None,
+            via_lex=False,
+        )
         return RemoteTurn(
             text,
             result.answer,
@@ -172,35 +189,16 @@ class StepFunctionsTarget(_Target):
             failures,
             sources_of(result.output),
             handoff_of(result.output),
+            ledger={**record.to_dict(), "execution_arn": response.get("executionArn")},
         )
 
     def states(self, execution_arn: str) -> list[str]:
         """States entered, in order, from the execution's log events (they arrive within seconds)."""
         deadline = time.monotonic() + self.log_wait_seconds
         while True:
-            events = self._log_events(execution_arn)
-            done = any(
-                e.get("type", "").startswith("Execution") and e.get("type") != "ExecutionStarted" for e in events
-            )
+            events = express_logs.read(self.logs, self.log_group or "", execution_arn)
+            done = any(event.get("type") in express_logs.ENDINGS for event in events)
             if done or time.monotonic() >= deadline:
                 break
             time.sleep(1)
-        events.sort(key=lambda event: int(event.get("id", 0)))
         return [e["details"]["name"] for e in events if e.get("type", "").endswith("StateEntered") and "details" in e]
-
-    def _log_events(self, execution_arn: str) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "logGroupName": self.log_group,
-            "filterPattern": f'{{ $.execution_arn = "{execution_arn}" }}',
-        }
-        while True:
-            page = self.logs.filter_log_events(**kwargs)
-            for event in page.get("events", []):
-                try:
-                    events.append(json.loads(event["message"]))
-                except (KeyError, ValueError):
-                    continue
-            if not page.get("nextToken"):
-                return events
-            kwargs["nextToken"] = page["nextToken"]

@@ -40,6 +40,14 @@ locals {
       conditions = [] # as the Step Functions docs give it: log delivery sets no source condition to test
     },
     {
+      # CloudWatch alarms publish to the encrypted alarm topic (alarm_email, monitoring.tf): SNS uses the
+      # key on the publisher's behalf. As the CloudWatch and SNS docs give it: no source condition.
+      sid        = "CloudWatchAlarmsPublishToTheAlarmTopic"
+      principals = [{ type = "Service", identifiers = ["cloudwatch.amazonaws.com"] }]
+      actions    = ["kms:Decrypt", "kms:GenerateDataKey"]
+      conditions = []
+    },
+    {
       sid        = "DynamoDBDescribesTheKey"
       principals = [{ type = "Service", identifiers = ["dynamodb.amazonaws.com"] }]
       actions    = ["kms:DescribeKey"]

@@ -61,6 +61,7 @@ module "definition" {
   model = {
     backend          = var.model_backend
     endpoint_name    = local.endpoint_name
+    instance_type    = local.create_endpoint ? local.endpoint_instance_type : null
     payload_format   = local.llm_payload_format
     bedrock_model_id = local.use_bedrock ? var.bedrock_model_id : null
   }

@@ -102,3 +102,23 @@ output "endpoint_instance_type" {
   description = "Instance type of the endpoint this module created (null without one)."
   value       = local.create_endpoint ? local.endpoint_instance_type : null
 }
+
+output "dashboard_url" {
+  description = "The CloudWatch dashboard of how turns go: latency against the budget, outcomes, model calls, tokens, cost, the model, the state machine, the functions, the alarms (docs/operate.md)."
+  value       = "${local.console_url}/cloudwatch/home?region=${var.region}#dashboards:name=${aws_cloudwatch_dashboard.turns.dashboard_name}"
+}
+
+output "alarm_names" {
+  description = "The CloudWatch alarms (docs/operate.md says what each means and what to do)."
+  value       = sort(keys(aws_cloudwatch_metric_alarm.alarm))
+}
+
+output "alarm_topic_arn" {
+  description = "The SNS topic the alarms notify (null unless alarm_email is set); subscribe more endpoints to it."
+  value       = one(aws_sns_topic.alarms[*].arn)
+}
+
+output "saved_queries" {
+  description = "The saved CloudWatch Logs Insights queries (Logs Insights, Saved queries): slowest turns, errors by state, handoffs, one session's turns."
+  value       = sort(keys(aws_cloudwatch_query_definition.query))
+}

@@ -446,3 +446,104 @@ variable "lex_idle_session_ttl_seconds" {
     error_message = "lex_idle_session_ttl_seconds must be from 60 to 86400."
   }
 }
+
+# ---------------------------------------------------------------- operations: dashboard and alarms
+
+variable "alarm_email" {
+  description = "E-mail address the alarms notify (an SNS topic and an e-mail subscription are created; confirm the subscription from the message AWS sends). Null: the alarms still exist and show on the dashboard, but notify nobody."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be null or an e-mail address."
+  }
+}
+
+variable "alarm_turn_error_rate_percent" {
+  description = "Alarm when more than this percentage of turns ends in an error outcome (error, too_slow, not_run) in enough periods."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.alarm_turn_error_rate_percent > 0 && var.alarm_turn_error_rate_percent <= 100
+    error_message = "alarm_turn_error_rate_percent must be above 0 and at most 100."
+  }
+}
+
+variable "alarm_turn_latency_budget_percent" {
+  description = "Alarm when the p95 turn latency is above this percentage of turn_budget_seconds (80: 20 s of the default 25 s)."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.alarm_turn_latency_budget_percent >= 10 && var.alarm_turn_latency_budget_percent <= 100
+    error_message = "alarm_turn_latency_budget_percent must be from 10 to 100."
+  }
+}
+
+variable "alarm_model_server_errors" {
+  description = "Alarm when the model returns this many server errors in a period or more (the endpoint's Invocation5XXErrors, or Bedrock's InvocationServerErrors)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.alarm_model_server_errors >= 1 && floor(var.alarm_model_server_errors) == var.alarm_model_server_errors
+    error_message = "alarm_model_server_errors must be a whole number of at least 1."
+  }
+}
+
+variable "alarm_state_machine_failures" {
+  description = "Alarm when this many executions or more fail, time out or are aborted in a period (turns normally end in an apology state instead)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.alarm_state_machine_failures >= 1 && floor(var.alarm_state_machine_failures) == var.alarm_state_machine_failures
+    error_message = "alarm_state_machine_failures must be a whole number of at least 1."
+  }
+}
+
+variable "alarm_lambda_throttles" {
+  description = "Alarm when the agent's Lambda functions are throttled this many times or more in a period, all functions together."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.alarm_lambda_throttles >= 1 && floor(var.alarm_lambda_throttles) == var.alarm_lambda_throttles
+    error_message = "alarm_lambda_throttles must be a whole number of at least 1."
+  }
+}
+
+variable "alarm_period_seconds" {
+  description = "Length of the period every alarm evaluates, in seconds."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = contains([60, 120, 300, 600, 900, 1800, 3600], var.alarm_period_seconds)
+    error_message = "alarm_period_seconds must be 60, 120, 300, 600, 900, 1800 or 3600."
+  }
+}
+
+variable "alarm_evaluation_periods" {
+  description = "How many of the latest periods an alarm looks at."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.alarm_evaluation_periods >= 1 && var.alarm_evaluation_periods <= 24 && floor(var.alarm_evaluation_periods) == var.alarm_evaluation_periods
+    error_message = "alarm_evaluation_periods must be a whole number from 1 to 24."
+  }
+}
+
+variable "alarm_datapoints_to_alarm" {
+  description = "How many of those periods must breach for the alarm to go off (at most alarm_evaluation_periods)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.alarm_datapoints_to_alarm >= 1 && var.alarm_datapoints_to_alarm <= 24 && floor(var.alarm_datapoints_to_alarm) == var.alarm_datapoints_to_alarm
+    error_message = "alarm_datapoints_to_alarm must be a whole number from 1 to 24 (and at most alarm_evaluation_periods)."
+  }
+}

@@ -81,7 +81,13 @@ def locals_of(parsed: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- what the code reads
 
-RUNTIME_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "LAMBDA_TASK_ROOT", "AWS_LAMBDA_FUNCTION_NAME"}
+RUNTIME_PROVIDED = {
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "LAMBDA_TASK_ROOT",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+}
 
 
 def _environment_reads(tree: ast.AST) -> dict[str, bool]:

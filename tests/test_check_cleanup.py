@@ -178,3 +178,26 @@ def test_make_destroy_saves_the_outputs_before_destroying_and_checks_with_them()
     assert "output -json > terraform/.outputs-before-destroy.json" in lines[0]
     assert "-chdir=terraform destroy" in lines[1]
     assert "cleanup --outputs terraform/.outputs-before-destroy.json" in lines[2]
+
+
+def test_the_dashboard_alarms_and_alarm_topic_left_are_named_but_do_not_fail_the_check(aws, capsys):
+    """They bill by the month ($3 a dashboard, $0.10 an alarm metric), not by the hour: reported, not blocking."""
+    cloudwatch = boto3.client("cloudwatch")
+    cloudwatch.put_dashboard(DashboardName="support-agent-turns", DashboardBody='{"widgets": []}')
+    cloudwatch.put_metric_alarm(
+        AlarmName="support-agent-turn-error-rate",
+        MetricName="TurnFailed",
+        Namespace="SupportAgent",
+        Statistic="Average",
+        Period=300,
+        EvaluationPeriods=3,
+        Threshold=0.05,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    boto3.client("sns").create_topic(Name="support-agent-alarms")
+    boto3.client("sns").create_topic(Name="someone-elses")
+    assert check_cleanup.main(["--prefix", "support-agent", "--region", "us-east-1"]) == 0
+    out = capsys.readouterr().out
+    assert "CloudWatch dashboards: support-agent-turns" in out
+    assert "CloudWatch alarms: support-agent-turn-error-rate" in out
+    assert "SNS topics: arn:aws:sns:us-east-1:123456789012:support-agent-alarms" in out and "someone" not in out

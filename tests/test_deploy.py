@@ -196,7 +196,13 @@ def test_a_created_key_allows_exactly_the_services_that_use_it(tmp_path):
         if principal["type"] == "Service"
         for identifier in principal["identifiers"]
     }
-    assert services == {"logs.eu-west-1.amazonaws.com", "delivery.logs.amazonaws.com", "dynamodb.amazonaws.com"}
+    assert services == {
+        "logs.eu-west-1.amazonaws.com",
+        "delivery.logs.amazonaws.com",
+        "dynamodb.amazonaws.com",
+        "cloudwatch.amazonaws.com",  # alarms publishing to the encrypted alarm topic (monitoring.tf)
+    }
+    assert statements["CloudWatchAlarmsPublishToTheAlarmTopic"]["actions"] == ["kms:Decrypt", "kms:GenerateDataKey"]
     via = next(s for s in statements.values() if any(c["variable"] == "kms:ViaService" for c in s["conditions"]))
     (condition,) = [c for c in via["conditions"] if c["variable"] == "kms:ViaService"]
     assert set(condition["values"]) == {

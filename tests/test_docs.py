@@ -103,9 +103,35 @@ def test_the_reliability_figures_are_the_suites():
 # Backticked snake_case names in the docs that are not this repo's Terraform settings, tools or answers:
 # agent chat --json fields, a QnABot question, a variable's value, a resource argument, the worked
 # example's table (docs/extending.md). Resource types (aws_..., awscc_...) are not settings either.
-NOT_TERRAFORM = {"elapsed_ms", "llm_calls", "no_hits", "session_attributes", "on_failure", "jumpstart_*", "gift_cards"}
+NOT_TERRAFORM = {
+    "elapsed_ms",
+    "llm_calls",
+    "no_hits",
+    "session_attributes",
+    "on_failure",
+    "extended_statistic",  # arguments of aws_cloudwatch_metric_alarm (docs/operate.md)
+    "metric_query",
+    "tool_results",  # a traced case's key (data/eval/README.md)
+    "jumpstart_*",
+    "gift_cards",
+}
 # The memory's signature attribute, MemoryRejected's reasons, a resource argument, a cleaning function.
 NOT_TERRAFORM |= {"agent_history_sig", "bad_signature", "no_key", "too_large", "value_wo", "clean_record_text"}
+
+
+def ledger_names():
+    """The ledger line's fields and the turn outcomes the docs name (agent_core/ledger.py, metrics.json)."""
+    from agent_core import ledger
+    from agent_core.observability import metrics_document
+
+    line = ledger.turn_ledger(execution="x", outcome="answered", latency_ms=1, output={}, model="x", lambda_gb=0.25)
+    outcomes = metrics_document()["outcomes"]
+    return (
+        set(line.to_dict())
+        | {"execution_arn", "session_id"}
+        | set(outcomes["errors"])
+        | set(ledger.ModelUsage().to_dict())
+    )
 
 
 def test_every_setting_the_docs_name_exists():
@@ -127,6 +153,7 @@ def test_every_setting_the_docs_name_exists():
     timeouts_and_clients = set(local_manifest().timeouts) | set(_document()["clients"])
     known = variables | outputs | {t.name for t in registry.tools()} | answers | NOT_TERRAFORM | code
     known |= timeouts_and_clients | {field for fields in registry.REQUIRED_FIELDS.values() for field in fields}
+    known |= ledger_names()
     documents = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
     named = {
         (path.name, name)

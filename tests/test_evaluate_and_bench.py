@@ -138,7 +138,7 @@ def test_the_cost_document_is_what_the_model_computes(measured):
 def test_the_cost_model_favours_this_design_on_model_calls(measured):
     from harness import cost as cost_model
 
-    ours, original = measured
+    ours, original, _ = measured
     assert ours["out of scope"].llm_calls == 1 and original["out of scope"] == 2
     mix_calls = sum(cost_model.MIX[k] * ours[k].llm_calls for k in cost_model.MIX)
     assert mix_calls < sum(cost_model.MIX[k] * original[k] for k in cost_model.MIX)

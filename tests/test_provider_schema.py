@@ -112,17 +112,17 @@ def terraform_copy(tmp_path):
 
 
 def test_a_new_type_fails_the_check_with_a_clear_message(terraform_copy, capsys):
-    (terraform_copy / "monitoring.tf").write_text('resource "aws_cloudwatch_dashboard" "main" {\n}\n')
+    (terraform_copy / "extra.tf").write_text('resource "aws_cloudwatch_composite_alarm" "main" {\n}\n')
     with (terraform_copy / "modules" / "lex_bot" / "main.tf").open("a") as module:
         module.write('\ndata "aws_region" "current" {}\n')
     assert snapshot.check_snapshot(terraform_copy, SNAPSHOT) == [
         "terraform/modules/lex_bot/main.tf uses data aws_region, which terraform/schema/provider_schema.json lacks:"
         " run make schema",
-        "terraform/monitoring.tf uses resource aws_cloudwatch_dashboard, which terraform/schema/provider_schema.json"
+        "terraform/extra.tf uses resource aws_cloudwatch_composite_alarm, which terraform/schema/provider_schema.json"
         " lacks: run make schema",
     ]
     assert snapshot.main(["--check", "--from-terraform", str(terraform_copy)]) == 1
-    assert "terraform/monitoring.tf uses resource aws_cloudwatch_dashboard" in capsys.readouterr().err
+    assert "terraform/extra.tf uses resource aws_cloudwatch_composite_alarm" in capsys.readouterr().err
 
 
 def test_a_type_no_longer_used_fails_the_check_too(terraform_copy):

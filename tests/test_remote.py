@@ -92,10 +92,11 @@ def test_stepfunctions_target_runs_a_turn_and_reads_the_states_from_the_logs():
         "tools": [{"tool": "order_status", "id": "123456", "status": "found", "text": "x"}],
     }
     log_events = [
-        {"id": "1", "type": "ExecutionStarted", "details": {}},
-        {"id": "3", "type": "TaskStateEntered", "details": {"name": "PlanToolUse"}},
-        {"id": "2", "type": "PassStateEntered", "details": {"name": "StartTurn"}},
-        {"id": "9", "type": "ExecutionSucceeded", "details": {}},
+        {"id": "1", "type": "ExecutionStarted", "details": {}, "execution_arn": EXECUTION},
+        {"id": "3", "type": "TaskStateEntered", "details": {"name": "PlanToolUse"}, "execution_arn": EXECUTION},
+        {"id": "2", "type": "PassStateEntered", "details": {"name": "StartTurn"}, "execution_arn": EXECUTION},
+        {"id": "5", "type": "PassStateEntered", "details": {"name": "Other"}, "execution_arn": EXECUTION + "x"},
+        {"id": "9", "type": "ExecutionSucceeded", "details": {}, "execution_arn": EXECUTION},
     ]
     with Stubber(sfn) as sfn_stub, Stubber(logs) as logs_stub:
         sfn_stub.add_response(

@@ -6,6 +6,7 @@ the execution graph and stay inside the turn budget."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -19,6 +20,15 @@ class Backend(Protocol):
     label: str
 
     def generate(self, text: str, prompt: Prompt, timeout_seconds: float) -> str: ...
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A generation with the token counts the model reported (None: it reported none)."""
+
+    text: str
+    tokens_in: int | None = None
+    tokens_out: int | None = None
 
 
 _TRANSIENT_CODES = {
@@ -43,6 +53,9 @@ class SageMakerBackend:
         self.label = f"sagemaker:{endpoint_name} ({payload_format.name})"
 
     def generate(self, text: str, prompt: Prompt, timeout_seconds: float) -> str:
+        return self.reply(text, prompt, timeout_seconds).text
+
+    def reply(self, text: str, prompt: Prompt, timeout_seconds: float) -> Reply:
         client = _runtime_client("sagemaker-runtime", self.region, max(1, round(timeout_seconds)), self.session)
         body = json.dumps(self.payload_format.request(text, prompt))
         with _classified():
@@ -57,7 +70,7 @@ class SageMakerBackend:
             parsed = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise ModelOutputInvalid(f"endpoint body is not JSON ({len(raw)} bytes)") from None
-        return self.payload_format.response(parsed)
+        return Reply(self.payload_format.response(parsed), *self.payload_format.usage(parsed))
 
 
 class BedrockBackend:
@@ -70,6 +83,9 @@ class BedrockBackend:
         self.label = f"bedrock:{model_id}"
 
     def generate(self, text: str, prompt: Prompt, timeout_seconds: float) -> str:
+        return self.reply(text, prompt, timeout_seconds).text
+
+    def reply(self, text: str, prompt: Prompt, timeout_seconds: float) -> Reply:
         client = _runtime_client("bedrock-runtime", self.region, max(1, round(timeout_seconds)), self.session)
         config: dict[str, Any] = {"maxTokens": prompt.max_new_tokens, "temperature": prompt.temperature}
         # Some models refuse whitespace-only stop sequences; cut_at_stop applies every one afterwards.
@@ -84,9 +100,12 @@ class BedrockBackend:
             )
         try:
             parts = response["output"]["message"]["content"]
-            return "".join(part["text"] for part in parts if isinstance(part, dict) and "text" in part)
+            generated = "".join(part["text"] for part in parts if isinstance(part, dict) and "text" in part)
         except (KeyError, TypeError):
             raise ModelOutputInvalid("Converse response has no output.message.content") from None
+        usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
+        counts = [usage.get(key) for key in ("inputTokens", "outputTokens")]
+        return Reply(generated, *(count if isinstance(count, int) else None for count in counts))
 
 
 class _classified:

@@ -12,7 +12,8 @@ import os
 import time
 from dataclasses import dataclass
 
-from agent_core.backends import Backend, BedrockBackend, SageMakerBackend
+from agent_core.backends import Backend, BedrockBackend, Reply, SageMakerBackend
+from agent_core.ledger import estimate_tokens
 from agent_core.limits import MAX_GENERATION_CHARS
 from agent_core.model_errors import ModelError
 from agent_core.payloads import PAYLOAD_FORMATS
@@ -71,9 +72,21 @@ def cut_at_stop(text: str, prompt: Prompt) -> str:
 class Generation:
     text: str
     latency_ms: int
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tokens_estimated: bool = False  # a count the model did not report was estimated (ledger.estimate_tokens)
 
 
 def generate(backend: Backend, text: str, prompt: Prompt, timeout_seconds: float) -> Generation:
+    """One model call. The deployable backends return the token counts the model reports; a count
+    that is not reported (and every count of other backends) is estimated from the texts."""
     started = time.perf_counter()
-    raw = backend.generate(text, prompt, timeout_seconds)
-    return Generation(cut_at_stop(raw, prompt), round((time.perf_counter() - started) * 1000))
+    if isinstance(backend, SageMakerBackend | BedrockBackend):
+        reply = backend.reply(text, prompt, timeout_seconds)
+    else:  # the harness's stand-in, cassettes and recorders report no counts
+        reply = Reply(backend.generate(text, prompt, timeout_seconds))
+    latency_ms = round((time.perf_counter() - started) * 1000)
+    tokens_in = reply.tokens_in if reply.tokens_in is not None else estimate_tokens(text)
+    tokens_out = reply.tokens_out if reply.tokens_out is not None else estimate_tokens(reply.text)
+    estimated = reply.tokens_in is None or reply.tokens_out is None
+    return Generation(cut_at_stop(reply.text, prompt), latency_ms, tokens_in, tokens_out, estimated)

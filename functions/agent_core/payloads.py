@@ -4,6 +4,9 @@
 - ``text2text``: JumpStart Flan containers, ``{"text_inputs": ...}`` -> ``{"generated_texts": [...]}``.
 - ``tgi``: Hugging Face TGI, ``{"inputs": ..., "parameters": {...}}`` -> ``[{"generated_text": ...}]``.
 - ``messages``: chat completions, ``{"messages": [...]}`` -> ``{"choices": [{"message": ...}]}``.
+
+Token counts: ``messages`` bodies report both (``usage``), TGI the generated ones when it gives
+details, Flan's text2text none; what is not reported the ledger estimates (``agent_core.ledger``).
 """
 
 from __future__ import annotations
@@ -55,6 +58,14 @@ def _tgi_response(body: Any) -> str:
     raise ModelOutputInvalid("TGI body has no generated_text")
 
 
+def _tgi_usage(body: Any) -> tuple[int | None, int | None]:
+    """TGI reports generated tokens only when asked for details (``details.generated_tokens``)."""
+    item = body[0] if isinstance(body, list) and body else body
+    details = item.get("details") if isinstance(item, dict) else None
+    generated = details.get("generated_tokens") if isinstance(details, dict) else None
+    return None, generated if isinstance(generated, int) else None
+
+
 def _messages_request(text: str, prompt: Prompt) -> dict[str, Any]:
     body: dict[str, Any] = {
         "messages": [{"role": "user", "content": text}],
@@ -76,15 +87,28 @@ def _messages_response(body: Any) -> str:
     return content
 
 
+def _messages_usage(body: Any) -> tuple[int | None, int | None]:
+    usage = body.get("usage") if isinstance(body, dict) else None
+    if not isinstance(usage, dict):
+        return None, None
+    counts = (usage.get("prompt_tokens"), usage.get("completion_tokens"))
+    return tuple(count if isinstance(count, int) else None for count in counts)  # type: ignore[return-value]
+
+
+def _no_usage(body: Any) -> tuple[int | None, int | None]:
+    return None, None
+
+
 @dataclass(frozen=True)
 class PayloadFormat:
     name: str
     request: Callable[[str, Prompt], dict[str, Any]]
     response: Callable[[Any], str]
+    usage: Callable[[Any], tuple[int | None, int | None]] = _no_usage  # (tokens in, tokens out) it reports
 
 
 PAYLOAD_FORMATS = {
     "text2text": PayloadFormat("text2text", _text2text_request, _text2text_response),
-    "tgi": PayloadFormat("tgi", _tgi_request, _tgi_response),
-    "messages": PayloadFormat("messages", _messages_request, _messages_response),
+    "tgi": PayloadFormat("tgi", _tgi_request, _tgi_response, _tgi_usage),
+    "messages": PayloadFormat("messages", _messages_request, _messages_response, _messages_usage),
 }

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from agent_core.answers import answer
-from agent_core.observability import Logger, Metrics, MetricUnit, bind_correlation
+from agent_core.observability import Logger, Metrics, add, bind_correlation
 from agent_core.registry import Tool
 from agent_core.store import RecordTable, StoreFailed, StoreUnavailable
 
@@ -35,7 +35,7 @@ class ToolLookup:
         value = arguments.get(self.tool.argument) if isinstance(arguments, Mapping) else None
         if not isinstance(value, str) or not self.tool.is_valid_id(value):
             self.logger.warning("invalid id", extra={"tool": self.tool.name, "id_chars": len(str(value))})
-            self.metrics.add_metric(name="InvalidIds", unit=MetricUnit.Count, value=1)
+            add(self.metrics, "invalid_ids", 1)
             text = answer(
                 "invalid_id",
                 value=str(value)[:20],
@@ -46,7 +46,7 @@ class ToolLookup:
         try:
             record = self.table.get(value)
         except (StoreUnavailable, StoreFailed) as error:
-            self.metrics.add_metric(name="StoreErrors", unit=MetricUnit.Count, value=1)
+            add(self.metrics, "store_errors", 1)
             self.logger.warning(
                 "lookup failed", extra={"tool": self.tool.name, "id": value, "error": type(error).__name__}
             )
@@ -57,7 +57,7 @@ class ToolLookup:
             status, text = "found", self.describe(record)
         self.logger.info("lookup", extra={"tool": self.tool.name, "id": value, "status": status})
         self.logger.debug("observation", extra={"observation": text})
-        self.metrics.add_metric(name="RecordsFound" if record else "RecordsNotFound", unit=MetricUnit.Count, value=1)
+        add(self.metrics, "records_found" if record else "records_not_found", 1)
         return self._result(value, status, text)
 
     def _result(self, value: str, status: str, text: str) -> dict[str, Any]:

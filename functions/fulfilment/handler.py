@@ -16,7 +16,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from agent_core import aws, memory
+from agent_core import aws, ledger, memory
 from agent_core.answers import answer
 from agent_core.execution import (
     HANDOFF_ATTRIBUTE,
@@ -29,7 +29,7 @@ from agent_core.execution import (
 )
 from agent_core.lex import close, parse_event
 from agent_core.memory_store import MemoryTable, SigningKey
-from agent_core.observability import MetricUnit, count_by, powertools
+from agent_core.observability import add, count_by, powertools
 from agent_core.retries import client_policy
 from agent_core.text import clean_user_text
 
@@ -48,19 +48,22 @@ MEMORY = (
 )
 # Memory in session attributes is trusted only when signed with this key (an SSM SecureString).
 MEMORY_KEY = SigningKey(os.environ.get("MEMORY_KEY_PARAMETER", "none"))
+# What the ledger prices the model with (sagemaker:INSTANCE_TYPE or bedrock:MODEL_ID) and Lambda at.
+LEDGER_MODEL = os.environ.get("LEDGER_MODEL", "unknown")
+LAMBDA_GB = float(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")) / 1024
 FALLBACK_OUTCOMES = {"out_of_scope", "refused", "clarify", "partial", "max_iterations", "error", "too_slow", "not_run"}
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    metrics.add_metric(name="Turns", unit=MetricUnit.Count, value=1)
+    add(metrics, "turns", 1)
     if isinstance(event, dict) and "req" in event and "res" in event:
         return qnabot_hook(event)
     lex_event = parse_event(event)
     if lex_event is None:
         logger.warning("not a Lex V2 event", extra={"event_type": type(event).__name__})
-        count_by(metrics, "Fallbacks", "reason", "bad_request")
+        count_by(metrics, "fallbacks", "bad_request")
         return close(answer("bad_request"), {})
     attributes = dict(lex_event.sessionState.sessionAttributes)
     intent_name = lex_event.sessionState.intent.name
@@ -68,7 +71,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
     question = clean_user_text(lex_event.inputTranscript)
     if not question:
-        count_by(metrics, "Fallbacks", "reason", "empty_question")
+        count_by(metrics, "fallbacks", "empty_question")
         return close(answer("empty_question"), attributes, intent_name)
 
     conversation = memory.Conversation(lex_event.bot.id, lex_event.bot.aliasId, lex_event.sessionId)
@@ -78,7 +81,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 def qnabot_hook(event: dict[str, Any]) -> dict[str, Any]:
     """QnABot's Lambda hook: ``req.question`` in, the answer in ``res.message``, ``res.session`` kept."""
-    count_by(metrics, "Channel", "channel", "qnabot")
+    count_by(metrics, "channel", "qnabot")
     request = event["req"] if isinstance(event["req"], dict) else {}
     response = event["res"] if isinstance(event["res"], dict) else {}
     session = response.get("session") if isinstance(response.get("session"), dict) else None
@@ -119,7 +122,7 @@ def recall(
         history, rejected = memory.read_signed(attributes, key, conversation)
         if rejected:  # never parsed for ids: the turn goes on as the first of its conversation
             logger.warning("memory rejected", extra={"reason": rejected})
-            count_by(metrics, "MemoryRejected", "reason", rejected)
+            count_by(metrics, "memory_rejected", rejected)
         return history
     for name in (memory.SESSION_ATTRIBUTE, memory.SIGNATURE_ATTRIBUTE):
         attributes.pop(name, None)  # the table is the memory: ignore what a client sends
@@ -129,7 +132,7 @@ def recall(
         return MEMORY.load(conversation)
     except Exception as error:  # noqa: BLE001 - memory is best effort: the turn goes on without it
         logger.warning("memory not read", extra={"error": type(error).__name__})
-        count_by(metrics, "Fallbacks", "reason", "memory_unavailable")
+        count_by(metrics, "fallbacks", "memory_unavailable")
         return None
 
 
@@ -156,7 +159,7 @@ def _signing_key() -> bytes | None:
         return MEMORY_KEY.get()
     except Exception as error:  # noqa: BLE001 - memory is best effort: without the key it is not trusted
         logger.warning("memory key not read", extra={"error": type(error).__name__})
-        count_by(metrics, "Fallbacks", "reason", "memory_key_unavailable")
+        count_by(metrics, "fallbacks", "memory_key_unavailable")
         return None
 
 
@@ -171,14 +174,14 @@ def run_turn(question: str, history: list[memory.Turn], session_id: str) -> Turn
         response = _start(name, payload)
     except Exception as error:  # noqa: BLE001 - any SDK failure must end in a polite answer
         logger.warning("execution not started", extra={"error": type(error).__name__})
-        return _finish(TurnResult(answer("error"), "not_run", {}), started)
+        return _finish(TurnResult(answer("error"), "not_run", {}), started, name)
     status = response.get("status")
     result = result_of(response)
     if status != "SUCCEEDED":
         logger.warning("execution did not succeed", extra={"status": status, "error": str(response.get("error"))[:100]})
     elif result.outcome == "error" and not result.output:
         logger.warning("execution output unreadable")
-    return _finish(result, started)
+    return _finish(result, started, name, response)
 
 
 def _start(name: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -195,23 +198,33 @@ def _start(name: str, payload: dict[str, Any]) -> dict[str, Any]:
     return SFN.start_sync_execution(stateMachineArn=STATE_MACHINE_ARN, name=f"{name}-r", input=json.dumps(payload))
 
 
-def _finish(result: TurnResult, started: float) -> TurnResult:
-    elapsed_ms = round((time.perf_counter() - started) * 1000)
-    iterations = result.output.get("iterations")
-    used = result.output.get("tools")
-    tools = [item.get("tool") for item in used if isinstance(item, dict)] if isinstance(used, list) else []
-    logger.info(
-        "turn finished",
-        extra={"outcome": result.outcome, "iterations": iterations, "tools": tools, "elapsed_ms": elapsed_ms},
+def _finish(result: TurnResult, started: float, name: str, response: dict[str, Any] | None = None) -> TurnResult:
+    """The turn's ledger: its metrics and one log line (agent_core.ledger), no user text."""
+    response = response or {}
+    billing = response.get("billingDetails") or {}
+    billed = (
+        (billing["billedDurationInMilliseconds"] / 1000, billing["billedMemoryUsedInMB"] / 1024)
+        if isinstance(billing.get("billedDurationInMilliseconds"), int)
+        and isinstance(billing.get("billedMemoryUsedInMB"), int)
+        else None
     )
-    metrics.add_metric(name="TurnLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
-    if isinstance(iterations, int):
-        metrics.add_metric(name="Iterations", unit=MetricUnit.Count, value=iterations)
-    for tool in tools:
-        count_by(metrics, "ToolUsed", "tool", str(tool))
-    count_by(metrics, "TurnOutcome", "outcome", result.outcome)
+    record = ledger.turn_ledger(
+        execution=ledger.execution_name(response.get("executionArn")) or name,
+        outcome=result.outcome,
+        latency_ms=round((time.perf_counter() - started) * 1000),
+        output=result.output,
+        model=LEDGER_MODEL,
+        lambda_gb=LAMBDA_GB,
+        express_billed=billed,
+    )
+    ledger.emit(
+        metrics,
+        record,
+        execution_arn=response.get("executionArn"),
+        session_id=logger.get_current_keys().get("session_id"),
+    )
     if result.handoff_reason:
-        count_by(metrics, "Handoffs", "reason", result.handoff_reason)
+        count_by(metrics, "handoffs", result.handoff_reason)
     if result.outcome in FALLBACK_OUTCOMES:
-        count_by(metrics, "Fallbacks", "reason", result.outcome)
+        count_by(metrics, "fallbacks", result.outcome)
     return result

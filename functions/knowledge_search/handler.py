@@ -17,7 +17,7 @@ from agent_core import registry
 from agent_core.answers import answer
 from agent_core.knowledge_base import Found, searcher
 from agent_core.limits import MAX_SEARCH_CHARS
-from agent_core.observability import MetricUnit, bind_correlation, powertools
+from agent_core.observability import add, bind_correlation, powertools
 from agent_core.text import clean_user_text
 
 TOOL = registry.tool_for_function("knowledge_search")
@@ -39,7 +39,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     question = clean_user_text(arguments.get(TOOL.argument) if isinstance(arguments, Mapping) else None)
     question = question[:MAX_SEARCH_CHARS]
     if not question:
-        metrics.add_metric(name="InvalidIds", unit=MetricUnit.Count, value=1)
+        add(metrics, "invalid_ids", 1)
         return {
             "tool": TOOL.name,
             "id": "",
@@ -49,7 +49,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         }
     found = SEARCHER.search(question, strict=isinstance(arguments, Mapping) and arguments.get("strict") is True)
     status = "found" if found else "not_found"
-    metrics.add_metric(name="KnowledgeFound" if found else "KnowledgeNotFound", unit=MetricUnit.Count, value=1)
+    add(metrics, "knowledge_found" if found else "knowledge_not_found", 1)
     logger.info(
         "search", extra={"status": status, "sources": [hit.id for hit in found], "question_chars": len(question)}
     )

@@ -1,9 +1,11 @@
 """LLM: renders a named prompt from ``prompts/`` with variables and calls the configured model.
 
 Event: ``{"prompt": "planner" | "interpreter", "turn": {"question", "history", "started_at",
-"budget_seconds", ...}, "observations", "tool_results" and "follow_up" (interpreter only), "correlation"}``.
-The planner returns the model's raw text (the parse Lambda validates it); the interpreter returns a
-decision (answer, refuse, continue) with the answer and the observations gathered so far.
+"budget_seconds", ...}, "observations", "tool_results" and "follow_up" (interpreter only), "usage",
+"correlation"}``. The planner returns the model's raw text (the parse Lambda validates it); the
+interpreter returns a decision (answer, refuse, continue) with the answer and the observations gathered
+so far. Both return the turn's ``usage`` with this step added (agent_core.ledger: model calls, time,
+tokens), which the state machine carries to the turn's output for the fulfilment Lambda's ledger.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from agent_core import interpreting, memory, planning
+from agent_core import interpreting, llm_requests, memory
 from agent_core.backends import Backend
+from agent_core.ledger import ModelUsage
 from agent_core.model import ModelSettings, backend_from_settings, generate
 from agent_core.model_errors import ModelError
-from agent_core.observability import MetricUnit, bind_correlation, count_by, powertools
+from agent_core.observability import add, bind_correlation, count_by, powertools
 from agent_core.prompts import PromptError, prompt
 
 logger, metrics = powertools("llm")
@@ -55,23 +58,25 @@ def model_timeout(event: dict[str, Any], context: LambdaContext) -> float:
     if isinstance(remaining_ms, int):
         limit = min(limit, remaining_ms / 1000 - 0.5)
     if limit < MIN_MODEL_SECONDS:
-        metrics.add_metric(name="TurnBudgetExhausted", unit=MetricUnit.Count, value=1)
+        add(metrics, "turn_budget_exhausted", 1)
         raise TurnBudgetExhausted(f"{limit:.1f} s left for the model")
     return limit
 
 
-def _call_model(name: str, variables: dict[str, str], event: dict[str, Any], context: LambdaContext) -> tuple[str, int]:
+def _call_model(
+    name: str, variables: dict[str, str], event: dict[str, Any], context: LambdaContext, usage: ModelUsage
+) -> tuple[str, int, ModelUsage]:
     spec = prompt(name)
     rendered = spec.render(variables)
     timeout = model_timeout(event, context)
     try:
         generation = generate(_backend(), rendered, spec, timeout)
     except ModelError as error:
-        metrics.add_metric(name="ModelErrors", unit=MetricUnit.Count, value=1)
+        add(metrics, "model_errors", 1)
         logger.warning("model call failed", extra={"prompt": name, "error": type(error).__name__})
         raise
-    metrics.add_metric(name="ModelCalls", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="ModelLatency", unit=MetricUnit.Milliseconds, value=generation.latency_ms)
+    add(metrics, "model_calls", 1)
+    add(metrics, "model_latency", generation.latency_ms)
     logger.info(
         "model call",
         extra={
@@ -79,46 +84,60 @@ def _call_model(name: str, variables: dict[str, str], event: dict[str, Any], con
             "prompt_chars": len(rendered),
             "output_chars": len(generation.text),
             "latency_ms": generation.latency_ms,
+            "tokens_in": generation.tokens_in,
+            "tokens_out": generation.tokens_out,
+            "tokens_estimated": generation.tokens_estimated,
         },
     )
     logger.debug("model io", extra={"prompt_text": rendered, "output_text": generation.text})
-    return generation.text, generation.latency_ms
+    usage = usage.with_call(
+        generation.latency_ms, generation.tokens_in, generation.tokens_out, generation.tokens_estimated
+    )
+    return generation.text, generation.latency_ms, usage
 
 
 def plan(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    question, history = memory.turn_input(event)
-    done = interpreting.already_called(event.get("observations"))
-    variables = planning.planner_variables(question, memory.user_texts(history), done)
-    text, latency_ms = _call_model("planner", variables, event, context)
-    return {"prompt": "planner", "text": text, "model": _backend().label, "model_calls": 1, "latency_ms": latency_ms}
+    usage = ModelUsage.read(event.get("usage")).with_invocation(plan=True)
+    text, latency_ms, usage = _call_model("planner", llm_requests.planner_variables(event), event, context, usage)
+    return {
+        "prompt": "planner",
+        "text": text,
+        "model": _backend().label,
+        "model_calls": 1,
+        "latency_ms": latency_ms,
+        "usage": usage.to_dict(),
+    }
 
 
 def interpret(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    question, history = memory.turn_input(event)
-    new = [interpreting.read_tool_result(item) for item in event.get("tool_results") or []]
-    observations = interpreting.merge(interpreting.read_observations(event.get("observations")), new)
+    """The decision; ``text`` is the model's own output (None when no model was asked), which the
+    execution's log keeps so that a traced turn can be replayed (agent trace --to-case)."""
+    question, observations, follow_up = llm_requests.interpreter_inputs(event)
+    history = memory.turn_input(event)[1]
+    usage = ModelUsage.read(event.get("usage")).with_invocation(plan=False)
     model_text, calls, latency_ms = None, 0, 0
-    if interpreting.needs_model(observations):
-        variables = interpreting.interpreter_variables(question, observations)
-        model_text, latency_ms = _call_model("interpreter", variables, event, context)
+    variables = llm_requests.interpreter_variables(event)
+    if variables is not None:
+        model_text, latency_ms, usage = _call_model("interpreter", variables, event, context, usage)
         calls = 1
-    follow_up = event.get("follow_up")
     result = interpreting.interpret(
         question,
         observations,
         model_text,
-        follow_up if isinstance(follow_up, str) else None,
+        follow_up,
         previous_unanswered=memory.last_unanswered(history),
         fallback=event.get("fallback") is True,
     )
-    count_by(metrics, "Decision", "decision", result.decision)
+    count_by(metrics, "decision", result.decision)
     logger.info("interpretation", extra={"decision": result.decision, "answered_by": result.answered_by})
     return {
         "prompt": "interpreter",
         **result.to_dict(),
+        "text": model_text,
         "model": _backend().label,
         "model_calls": calls,
         "latency_ms": latency_ms,
+        "usage": usage.to_dict(),
     }
 
 
@@ -129,7 +148,7 @@ OPERATIONS = {"planner": plan, "interpreter": interpret}
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     bind_correlation(logger, event)
-    metrics.add_metric(name="Invocations", unit=MetricUnit.Count, value=1)
+    add(metrics, "llm_invocations", 1)
     operation = OPERATIONS.get(event.get("prompt", ""))
     if operation is None:
         raise PromptError(f"no operation for prompt {event.get('prompt')!r}; use one of {sorted(OPERATIONS)}")

@@ -76,3 +76,19 @@ def test_a_misconfigured_backend_fails_the_task_not_the_init(load, event, contex
     handler = load("llm", LLM_BACKEND="offline", LLM_TIMEOUT_SECONDS="8")  # not a deployable backend
     with pytest.raises(ModelError, match="unknown LLM_BACKEND 'offline'; use sagemaker or bedrock"):
         handler.lambda_handler(now_turn(event("llm", "planner")), context)
+
+
+def test_every_step_adds_its_model_call_to_the_turns_usage(handler, event, context):
+    planner = now_turn(event("llm", "planner"))
+    planned = handler.lambda_handler(planner, context)
+    assert planned["usage"]["model_calls"] == 1 and planned["usage"]["plans"] == 1
+    assert planned["usage"]["estimated_calls"] == 1 and planned["usage"]["tokens_in"] > 100
+    interpreter = event("llm", "interpreter")
+    interpreter["turn"]["started_at"] = planner["turn"]["started_at"]
+    interpreter["usage"] = planned["usage"]
+    interpreted = handler.lambda_handler(interpreter, context)
+    assert interpreted["usage"]["model_calls"] == 2 and interpreted["usage"]["llm_invocations"] == 2
+    assert interpreted["text"] and interpreted["usage"]["tokens_in"] > planned["usage"]["tokens_in"]
+    interpreter["tool_results"][0]["result"]["payload"]["status"] = "not_found"
+    unanswered = handler.lambda_handler(interpreter, context)
+    assert unanswered["text"] is None and unanswered["usage"]["model_calls"] == 1  # no call: only counted

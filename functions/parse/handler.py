@@ -16,7 +16,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agent_core import interpreting, memory, planning, registry
-from agent_core.observability import MetricUnit, bind_correlation, count_by, powertools
+from agent_core.observability import add, bind_correlation, count_by, powertools
 
 logger, metrics = powertools("parse")
 TOOL_FUNCTIONS: dict[str, str] = json.loads(os.environ["TOOL_FUNCTIONS"])
@@ -50,12 +50,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 "payload": {"tool": call.tool, "arguments": _arguments(call)},
             }
         )
-    metrics.add_metric(name="ToolCallsPlanned", unit=MetricUnit.Count, value=len(calls))
+    add(metrics, "tool_calls_planned", len(calls))
     for name in plan.selected:
-        count_by(metrics, "ToolSelected", "tool", name)
-    count_by(metrics, "PlanOutcome", "outcome", plan.outcome)
+        count_by(metrics, "tool_selected", name)
+    count_by(metrics, "plan_outcome", plan.outcome)
     if plan.rejected:
-        metrics.add_metric(name="UnknownToolNames", unit=MetricUnit.Count, value=len(plan.rejected))
+        add(metrics, "unknown_tool_names", len(plan.rejected))
     logger.info(
         "plan parsed",
         extra={

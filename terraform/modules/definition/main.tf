@@ -108,6 +108,8 @@ locals {
         MEMORY_TTL_SECONDS  = tostring(var.memory.ttl_seconds)
         # The name of the SSM SecureString parameter holding the memory signing key, never the key.
         MEMORY_KEY_PARAMETER = coalesce(var.memory.key_parameter, "none")
+        # What the turn ledger prices the model at (functions/agent_core/prices.json).
+        LEDGER_MODEL = var.model.backend == "bedrock" ? "bedrock:${var.model.bedrock_model_id}" : "sagemaker:${coalesce(var.model.instance_type, "unknown")}"
       }
       llm = {
         LLM_BACKEND         = var.model.backend

@@ -29,10 +29,11 @@ variable "settings" {
 }
 
 variable "model" {
-  description = "What the LLM Lambda calls: backend (sagemaker or bedrock), the endpoint and its payload format, or the Bedrock model."
+  description = "What the LLM Lambda calls: backend (sagemaker or bedrock), the endpoint, its instance type (what the turn ledger prices it at; null: unknown) and its payload format, or the Bedrock model."
   type = object({
     backend          = string
     endpoint_name    = optional(string)
+    instance_type    = optional(string)
     payload_format   = string
     bedrock_model_id = optional(string)
   })
