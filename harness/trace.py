@@ -284,7 +284,8 @@ def shown(value: Any, show_text: bool, key: str = "") -> Any:
 
 
 def _tool_arguments() -> set[str]:
-    return {tool.argument for tool in registry.tools()}
+    """The id arguments (order_id, return_id) are shown; a search's argument is the user's question."""
+    return {tool.argument for tool in registry.record_tools()}
 
 
 def console_url(execution_arn: str, started_ms: int) -> str:

@@ -154,6 +154,9 @@ def test_every_setting_the_docs_name_exists():
     known = variables | outputs | {t.name for t in registry.tools()} | answers | NOT_TERRAFORM | code
     known |= timeouts_and_clients | {field for fields in registry.REQUIRED_FIELDS.values() for field in fields}
     known |= ledger_names()
+    from agent_core import planning
+
+    known |= {planning.NO_TOOL, planning.SMALL_TALK, planning.HANDOFF}
     documents = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
     named = {
         (path.name, name)

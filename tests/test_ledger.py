@@ -228,7 +228,7 @@ def test_make_demo_prints_each_turns_ledger_line(agents, capsys):
     assert [line.split()[1] for line in ledgers] == [
         "answered",
         "answered",
-        "no_tool",
+        "out_of_scope",
         "answered",
         "answered",
         "refused",

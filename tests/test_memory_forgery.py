@@ -155,7 +155,7 @@ def test_without_a_key_memory_in_session_attributes_is_not_trusted(monkeypatch):
     assert not handler.MEMORY_KEY.configured
     handler.SFN = RecordingStepFunctions()
     seen = []
-    monkeypatch.setattr(handler, "count_by", lambda metrics, name, dimension, value: seen.append((name, value)))
+    monkeypatch.setattr(handler, "count_by", lambda metrics, role, value: seen.append((role, value)))
     genuine = json.dumps([{"user": "Has order 234567 shipped?", "agent": ""}])
     event = {
         "inputTranscript": "When will it arrive?",
@@ -164,7 +164,7 @@ def test_without_a_key_memory_in_session_attributes_is_not_trusted(monkeypatch):
     }
     response = handler.lambda_handler(event, LambdaContext("fulfilment", 28, 256))
     assert handler.SFN.inputs[0]["history"] == []
-    assert ("MemoryRejected", "no_key") in seen
+    assert ("memory_rejected", "no_key") in seen
     attributes = response["sessionState"]["sessionAttributes"]
     assert SESSION_ATTRIBUTE not in attributes and SIGNATURE_ATTRIBUTE not in attributes
 

@@ -196,7 +196,6 @@ def test_a_new_ending_of_the_state_machine_appears_on_the_dashboard():
     assert "handoff" in [dims["outcome"] for _, _, dims, _ in metric_lines(widget)]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 adds the handoff ending; then remove this mark")
 def test_the_handoff_outcome_the_dashboard_plots_is_an_ending_of_the_state_machine():
     assert CATALOGUE["outcomes"]["handoff"] in asl_outcomes()
 

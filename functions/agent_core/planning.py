@@ -123,66 +123,27 @@ def plan_calls(
     done = set(already_called)
     typed = registry.extract_ids(question)
     if not done:
-        if conversation.asks_for_a_person(question):
-            return _handoff(rejected, "asked_for_a_person")
-        if conversation.small_talk_key(question) and not typed:
-            return ParsedPlan("small_talk", rejected=rejected, message=conversation.small_talk_reply(question))
-        if selected[:1] == [HANDOFF]:
-            return _handoff(rejected, "complaint")
-        if selected[:1] == [SMALL_TALK] and not typed:
-            return ParsedPlan("small_talk", rejected=rejected, message=conversation.small_talk_reply(question))
+        routed = _route(question, selected, rejected, bool(typed))
+        if routed is not None:
+            return routed
     selected = [name for name in selected if name not in (SMALL_TALK, HANDOFF)]
     if not done:  # an id the user typed is looked up, whatever the planner named
         selected += [name for name in typed if name not in selected]
     if not selected:
-        if done:  # a later step that needs no tool: answer with what was found
-            return ParsedPlan("nothing_new", rejected=rejected)
-        search = next((tool for tool in registry.tools() if not tool.looks_up_ids), None)
-        if search is not None:  # before declining, the knowledge base: only a close match is answered from
-            call = ToolCall(
-                search.name, "", search.argument, "this_turn", truncate(question, MAX_SEARCH_CHARS, False), strict=True
-            )
-            return ParsedPlan(
-                "call_tools", rejected=rejected, calls=[call], message=answer("out_of_scope"), fallback=True
-            )
-        if conversation.second_in_a_row(previous_unanswered):
-            return _handoff(rejected, "unanswered_twice")
-        return ParsedPlan("out_of_scope", rejected=rejected, message=answer("out_of_scope"))
+        return _nothing_selected(question, rejected, bool(done), previous_unanswered)
 
-    this_turn = typed
     mentions = registry.invalid_id_mentions(question)
     calls: list[ToolCall] = []
     clarifications: list[str] = []
     missing: list[registry.Tool] = []
     for name in selected:
         tool = registry.tool(name)
-        if not tool.looks_up_ids:  # a search: with the user's own words, never the model's
-            calls.append(ToolCall(name, "", tool.argument, "this_turn", truncate(question, MAX_SEARCH_CHARS, False)))
-            continue
-        ids = this_turn.get(name, [])
-        source: Literal["this_turn", "earlier_turn"] = "this_turn"
-        if not ids and mentions:  # an id was meant, and it is not valid: ask, never use memory instead
-            clarifications.append(
-                answer(
-                    "invalid_id",
-                    value=clean_user_text(mentions[0], MAX_MENTION_CHARS),
-                    display_name=tool.display_name,
-                    ask_for_id=tool.ask_for_id,
-                )
-            )
-            continue
-        if not ids:
-            ids = _ids_from_earlier_turns(name, earlier_user_texts)
-            source = "earlier_turn"
-            if len(ids) > 1:
-                clarifications.append(answer("ambiguous_id", display_name=tool.display_name, ids=", ".join(ids)))
-                continue
-        if not ids:
+        found, clarification = _calls_for(tool, question, typed, mentions, earlier_user_texts)
+        calls.extend(found)
+        if clarification:
+            clarifications.append(clarification)
+        elif not found:
             missing.append(tool)
-        elif len(ids) > MAX_IDS_PER_TOOL:
-            clarifications.append(answer("too_many_ids", limit=MAX_IDS_PER_TOOL, plural=tool.plural))
-        else:
-            calls.extend(ToolCall(name, value, tool.argument, source) for value in ids)
 
     # A tool without a usable id is asked about: with the answer when other lookups run, else alone.
     follow_up = clarifications[0] if clarifications else missing[0].ask_for_id if missing else None
@@ -196,6 +157,58 @@ def plan_calls(
     elif not new_calls:
         plan.outcome = "clarify" if follow_up else "nothing_new"
     return plan
+
+
+def _route(question: str, selected: list[str], rejected: list[str], typed_an_id: bool) -> ParsedPlan | None:
+    """A request for a person or a message that is only small talk: answered without a tool."""
+    if conversation.asks_for_a_person(question):
+        return _handoff(rejected, "asked_for_a_person")
+    small_talk = ParsedPlan("small_talk", rejected=rejected, message=conversation.small_talk_reply(question))
+    if conversation.small_talk_key(question) and not typed_an_id:
+        return small_talk
+    if selected[:1] == [HANDOFF]:
+        return _handoff(rejected, "complaint")
+    if selected[:1] == [SMALL_TALK] and not typed_an_id:
+        return small_talk
+    return None
+
+
+def _nothing_selected(question: str, rejected: list[str], later_step: bool, previous_unanswered: bool) -> ParsedPlan:
+    if later_step:  # a later step that needs no tool: answer with what was found
+        return ParsedPlan("nothing_new", rejected=rejected)
+    search = next((tool for tool in registry.tools() if not tool.looks_up_ids), None)
+    if search is not None:  # before declining, the knowledge base: only a close match is answered from
+        text = truncate(question, MAX_SEARCH_CHARS, False)
+        call = ToolCall(search.name, "", search.argument, "this_turn", text, strict=True)
+        return ParsedPlan("call_tools", rejected=rejected, calls=[call], message=answer("out_of_scope"), fallback=True)
+    if conversation.second_in_a_row(previous_unanswered):
+        return _handoff(rejected, "unanswered_twice")
+    return ParsedPlan("out_of_scope", rejected=rejected, message=answer("out_of_scope"))
+
+
+def _calls_for(
+    tool: registry.Tool,
+    question: str,
+    typed: dict[str, list[str]],
+    mentions: list[str],
+    earlier_user_texts: Sequence[str],
+) -> tuple[list[ToolCall], str | None]:
+    """(the calls for one tool, what to ask instead); neither means the tool has no id to use."""
+    if not tool.looks_up_ids:  # a search: with the user's own words, never the model's
+        return [ToolCall(tool.name, "", tool.argument, "this_turn", truncate(question, MAX_SEARCH_CHARS, False))], None
+    ids = typed.get(tool.name, [])
+    source: Literal["this_turn", "earlier_turn"] = "this_turn"
+    if not ids and mentions:  # an id was meant, and it is not valid: ask, never use memory instead
+        value = clean_user_text(mentions[0], MAX_MENTION_CHARS)
+        return [], answer("invalid_id", value=value, display_name=tool.display_name, ask_for_id=tool.ask_for_id)
+    if not ids:
+        ids = _ids_from_earlier_turns(tool.name, earlier_user_texts)
+        source = "earlier_turn"
+        if len(ids) > 1:
+            return [], answer("ambiguous_id", display_name=tool.display_name, ids=", ".join(ids))
+    if len(ids) > MAX_IDS_PER_TOOL:
+        return [], answer("too_many_ids", limit=MAX_IDS_PER_TOOL, plural=tool.plural)
+    return [ToolCall(tool.name, value, tool.argument, source) for value in ids], None
 
 
 def _handoff(rejected: list[str], reason: conversation.HandoffReason) -> ParsedPlan:

@@ -7,6 +7,7 @@ import pytest
 ARNS = {
     "order_status": "arn:aws:lambda:us-east-1:123456789012:function:support-agent-order-status",
     "return_status": "arn:aws:lambda:us-east-1:123456789012:function:support-agent-return-status",
+    "knowledge_search": "arn:aws:lambda:us-east-1:123456789012:function:support-agent-knowledge-search",
 }
 
 
