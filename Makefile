@@ -16,15 +16,16 @@ TERRAFORM ?= terraform
 MODEL_ID  ?=
 REGION    ?=
 LLM       ?= offline
-EVAL_SETS := data/eval/original_cases.jsonl data/eval/conversations.jsonl data/eval/routing_dev.jsonl
+EVAL_SETS := data/eval/original_cases.jsonl data/eval/demo.jsonl data/eval/conversations.jsonl data/eval/routing_dev.jsonl
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test test-slow chat eval eval-docs bench bench-docs cost docs packages cassettes lint format \
         schema resolve-model preflight deploy smoke destroy clean
 
-## Run the original write-up's six questions through the local agent: answers and state paths.
+## Run the original write-up's six questions, then a policy question, small talk, a follow-up and a handoff.
 demo: $(STAMP)
 	$(AGENT) chat --conversations data/eval/original_cases.jsonl
+	$(AGENT) chat --conversations data/eval/demo.jsonl
 
 ## ruff, import contracts and the whole offline test suite (parallel).
 test: $(STAMP) $(CHECKOV_VENV)/.installed $(JUMPSTART_VENV)/.installed

@@ -36,7 +36,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from agent_core import interpreting, planning, prompts, registry
+from agent_core import interpreting, knowledge, limits, planning, prompts, registry
 from harness.manifest import local_manifest
 from harness.models import OfflineBackend
 from harness.original_loop import run as run_original
@@ -96,11 +96,29 @@ FLAN_UL2_INPUT_TOKENS = 2048  # the default model's input limit; the generated a
 def prompt_sizes() -> dict[str, Any]:
     planner = prompts.prompt("planner")
     rendered = planner.render(planning.planner_variables("Which item was ordered for 123456?", ["Hello"]))
+    # The longest a planner prompt gets: a question and remembered messages at their limits, a later step.
+    longest = planner.render(
+        planning.planner_variables(
+            "word " * limits.MAX_QUESTION_CHARS,
+            ["word " * limits.MAX_HISTORY_TEXT_CHARS] * limits.MAX_HISTORY_TURNS,
+            [("order_status", "123456")] * (limits.MAX_CALLS_PER_TURN - 1),
+        )
+    )
     record = interpreting.Observation(
         "order_status", "123456", "found", "Order 123456: 2 x Organic Handsoap, total $25.98, ordered on 2026-10-28."
     )
     interpreter = prompts.prompt("interpreter").render(
         interpreting.interpreter_variables("Which item was ordered for 123456?", [record])
+    )
+    search = interpreting.Observation(
+        "knowledge_search", "", "found", "word " * limits.MAX_SEARCH_OBSERVATION_CHARS, ("refund-policy",)
+    )
+    lookups = [
+        interpreting.Observation("order_status", str(123456 + n), "found", "word " * limits.MAX_OBSERVATION_CHARS)
+        for n in range(limits.MAX_RECORDS_IN_PROMPT - 1)
+    ]
+    interpreter_longest = prompts.prompt("interpreter").render(
+        interpreting.interpreter_variables("word " * limits.MAX_QUESTION_CHARS, [search, *lookups])
     )
     examples_per_tool = 3  # what a new tool needs in the prompt: a few messages that should pick it
     tool_line = len(registry.planner_tool_list()) / len(registry.tools())
@@ -116,10 +134,34 @@ def prompt_sizes() -> dict[str, Any]:
     tools_that_fit = len(registry.tools()) + int((FLAN_UL2_INPUT_TOKENS * 4 - len(rendered)) // per_tool)
     return {
         "planner": {"chars": len(rendered), "tokens": round(len(rendered) / 4)},
+        "planner_longest": {"chars": len(longest), "tokens": round(len(longest) / 4)},
         "tools_that_fit": tools_that_fit,
         "interpreter": {"chars": len(interpreter), "tokens": round(len(interpreter) / 4)},
+        "interpreter_longest": {"chars": len(interpreter_longest), "tokens": round(len(interpreter_longest) / 4)},
         "planner_growth": growth,
         "examples_per_tool": examples_per_tool,
+    }
+
+
+def knowledge_figures(runs: int) -> dict[str, Any]:
+    """The knowledge tool's index: built from knowledge/*.md when the function starts (in memory), its
+    size, and what a search costs. The index's build time is part of the tool's cold start above."""
+    folder = REPO / "knowledge"
+    builds, searches = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        index = knowledge.Index(knowledge.load_entries(folder))
+        builds.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        index.search("Which payment methods do you accept?")
+        searches.append((time.perf_counter() - started) * 1000)
+    entries = sorted(folder.glob("*.md"))
+    return {
+        "entries": len(index.entries),
+        "markdown_bytes": sum(path.stat().st_size for path in entries if path.name != "README.md"),
+        "index_bytes": len(index.serialise()),
+        "build_ms": round(statistics.median(builds), 1),
+        "search_ms": round(statistics.median(searches), 2),
     }
 
 
@@ -304,8 +346,13 @@ def render(results: dict[str, Any]) -> str:
         "",
         "| prompt | characters | ~tokens (chars / 4) |",
         "| --- | --- | --- |",
-        f"| planner (2 tools, one remembered turn) | {sizes['planner']['chars']} | {sizes['planner']['tokens']} |",
+        f"| planner ({len(registry.tools())} tools, one remembered turn) | {sizes['planner']['chars']} "
+        f"| {sizes['planner']['tokens']} |",
+        f"| planner at its longest (question, memory and lookups at their limits) "
+        f"| {sizes['planner_longest']['chars']} | {sizes['planner_longest']['tokens']} |",
         f"| interpreter (one record) | {sizes['interpreter']['chars']} | {sizes['interpreter']['tokens']} |",
+        f"| interpreter at its longest (a search and the most records, at their limits) "
+        f"| {sizes['interpreter_longest']['chars']} | {sizes['interpreter_longest']['tokens']} |",
         "",
         f"Planner prompt as tools are added (one description line and {sizes['examples_per_tool']} examples per tool):",
         "",
@@ -341,6 +388,15 @@ def render(results: dict[str, Any]) -> str:
         f"{cold['stepfunctions_client_ms']} ms.",
         "",
         f"Powertools Tracer (X-Ray SDK) construction: {'not measured' if tracer is None else f'{tracer:.0f} ms'}.",
+    ]
+    found = results["knowledge"]
+    out += [
+        "",
+        "### Knowledge index",
+        "",
+        f"{found['entries']} entries ({found['markdown_bytes']:,} bytes of Markdown) make an in-memory SQLite FTS5 "
+        f"index of {found['index_bytes']:,} bytes, built in {found['build_ms']} ms when the knowledge tool starts "
+        f"(in its import time above); a search takes {found['search_ms']} ms (medians).",
     ]
     walls = results["wall_times"]
     demo = "not measured" if walls["demo_s"] is None else f"{walls['demo_s']} s"
@@ -379,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         "orchestration": orchestration_cost(rows),
         "prompts": prompt_sizes(),
         "cold_starts": cold_starts(1 if args.smoke else 3 if args.quick else 7),
+        "knowledge": knowledge_figures(3 if args.smoke else 21),
         "wall_times": {"demo_s": None, "suite_s": None} if args.smoke else wall_times(args.suite),
     }
     if args.first_run:

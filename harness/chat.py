@@ -114,6 +114,12 @@ def _print_turn(turn: Any, model_label: str, out: TextIO) -> None:
     out.write(
         f"       tools: {tools} | iterations: {turn.iterations} | LLM calls: {calls}{stand_in} | {turn.elapsed_ms} ms\n"
     )
+    summary = turn.summary()
+    if summary.get("sources") or summary.get("handoff"):
+        handoff = summary.get("handoff")
+        cited = f"sources: {', '.join(summary['sources'])}" if summary.get("sources") else ""
+        handed = f"handoff=true, reason: {handoff['reason']} (session attributes)" if handoff else ""
+        out.write(f"       outcome: {summary['outcome']} | {' | '.join(part for part in (cited, handed) if part)}\n")
     if getattr(turn, "ledger", None):
         out.write(f"       ledger: {describe(turn.ledger)}\n")
     for failure in turn.failures:

@@ -215,24 +215,44 @@ EVALUATION = REPO / "docs" / "evaluation-offline.json"
 PERFORMANCE = REPO / "docs" / "performance.json"
 DATASET_NAMES = {
     "original_cases.jsonl": "original six cases",
+    "demo.jsonl": "`make demo`'s conversations (`demo.jsonl`)",
     "conversations.jsonl": "our conversations (`conversations.jsonl`)",
     "routing_dev.jsonl": "routing set (CLINC150 + Bitext)",
 }
+ROUTING_SET = "routing_dev.jsonl"
 
 
 def evaluation_table() -> str:
     report = json.loads(EVALUATION.read_text(encoding="utf-8"))
     rows = [
-        "| data set | turns | routing | ids looked up exactly | answer checks | outcome |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| data set | turns | routing | ids looked up exactly | answer checks | right kind of reply "
+        "| policy answers citing a right entry |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, metrics in report["per_dataset"].items():
         rows.append(
             f"| {DATASET_NAMES.get(name, name)} | {metrics['turns']} | {_percent(metrics['routing_accuracy'])} | "
             f"{_percent(metrics['id_extraction_accuracy'])} | {_percent(metrics['answer_check_pass_rate'])} | "
-            f"{_percent(metrics['outcome_accuracy'])} |"
+            f"{_percent(metrics['outcome_accuracy'])} | {_percent(metrics['policy_source_accuracy'])} |"
         )
     return "\n".join(rows)
+
+
+def reply_kinds_table() -> str:
+    """Per expected kind of reply on the routing set: how many turns got that kind."""
+    kinds = json.loads(EVALUATION.read_text(encoding="utf-8"))["per_dataset"][ROUTING_SET]["reply_kinds"]
+    rows = ["| expected kind of reply | turns | got that kind |", "| --- | --- | --- |"]
+    rows += [f"| `{kind}` | {row['turns']} | {_percent(row['accuracy'])} |" for kind, row in kinds.items()]
+    return "\n".join(rows)
+
+
+def evaluation_headline() -> str:
+    metrics = json.loads(EVALUATION.read_text(encoding="utf-8"))["per_dataset"][ROUTING_SET]
+    return (
+        f"{_percent(metrics['outcome_accuracy'])} of the {metrics['turns']} real customer messages of the routing "
+        f"set get the right kind of reply, and {_percent(metrics['policy_source_accuracy'])} of its policy "
+        "answers cite the right help-centre entry"
+    )
 
 
 def model_calls_table() -> str:
@@ -383,6 +403,7 @@ DOCS = REPO / "docs"
 SECTIONS: dict[Path, dict[str, Callable[[], str]]] = {
     README: {
         "first-run": first_run,
+        "evaluation-headline": evaluation_headline,
         "statemachine": lambda: mermaid(deployed_asl()),
         "sample-ids": sample_ids,
     },
@@ -390,6 +411,7 @@ SECTIONS: dict[Path, dict[str, Callable[[], str]]] = {
     DOCS / "development.md": {"agent-commands": agent_commands, "make-targets": make_targets},
     DOCS / "evaluation.md": {
         "evaluation": evaluation_table,
+        "reply-kinds": reply_kinds_table,
         "model-calls": model_calls_table,
         "performance": performance_summary,
     },

@@ -220,13 +220,12 @@ def _quote_records(query: str, records: list[str]) -> str:
     parts: list[str] = []
     for record in records:
         if _ARTICLE.match(record):  # the best article only: a chat answer, not a page of policies
-            title, text = _ARTICLE.split(record)[1:3]
-            parts.append(f"{title}: {text.strip()}")
+            parts.append(_ARTICLE.split(record)[2].strip())  # the agent names the source after the answer
             continue
         sentences = [s.strip() for s in re.split(r"(?<=\.)\s+", record) if s.strip()]
         if not sentences:
             continue
-        subject, _, first = sentences[0].partition(": ")
+        subject, first = _subject(sentences[0])
         clauses = [first or sentences[0], *sentences[1:]]
         asked = wanted - set(_tokens(subject))  # "order 123456" names the record, not what is asked about it
         ranked = sorted(
@@ -239,6 +238,17 @@ def _quote_records(query: str, records: list[str]) -> str:
         else:  # nothing in particular was asked for: the whole record
             parts.append(" ".join(sentences))
     return " ".join(parts)
+
+
+def _subject(sentence: str) -> tuple[str, str]:
+    """("Return rtn001 for order 123459 (1 x Mouse, reason: defective)", "received on ...") from a record's
+    first sentence: split at its first colon outside parentheses; (sentence, "") when it has none."""
+    depth = 0
+    for i, char in enumerate(sentence):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and sentence.startswith(": ", i):
+            return sentence[:i], sentence[i + 2 :]
+    return sentence, ""
 
 
 # ---------------------------------------------------------------- similarity

@@ -106,7 +106,12 @@ def test_bench_prints_its_tables_and_meets_the_call_targets(agents, tmp_path, ca
     assert set(figures["cold_starts"]["functions"]) == set(local_manifest()["function_names"])
     assert all(row["package_bytes"] < 100_000 for row in figures["cold_starts"]["functions"].values())
     assert figures["cold_starts"]["stepfunctions_client_ms"] > 0
-    assert figures["prompts"]["planner"]["tokens"] < 1024  # Flan-UL2 reads 2,048 tokens
+    assert figures["prompts"]["planner_longest"]["tokens"] < 2048  # Flan-UL2 reads 2,048 tokens
+    assert figures["prompts"]["interpreter_longest"]["tokens"] < 2048
+    found = figures["knowledge"]
+    assert found["entries"] == len(list((REPO / "knowledge").glob("*.md"))) - 1  # all but the README
+    assert found["index_bytes"] > found["markdown_bytes"] > 0 and found["build_ms"] > 0
+    assert figures["prompts"]["planner_longest"]["chars"] > figures["prompts"]["planner"]["chars"] + 1400
 
 
 def test_the_tools_that_fit_figure_lies_between_the_growth_rows():
@@ -152,3 +157,16 @@ def test_performance_md_and_its_figures_are_one_run():
     figures = json.loads((REPO / "docs" / "performance.json").read_text())
     assert bench.render(figures) in (REPO / "docs" / "performance.md").read_text()
     assert set(figures["cold_starts"]["functions"]) == set(local_manifest()["function_names"])
+
+
+def test_make_demo_shows_a_policy_answer_with_its_source_small_talk_and_a_handoff(agents, tmp_path):
+    """`make demo`'s second part: every expectation of data/eval/demo.jsonl holds offline."""
+    demo = REPO / "data" / "eval" / "demo.jsonl"
+    assert f"chat --conversations {demo.relative_to(REPO)}" in (REPO / "Makefile").read_text()
+    agents.close()
+    report = tmp_path / "demo.json"
+    assert evaluate.main([str(demo), "--json-out", str(report)]) == 0
+    result = json.loads(report.read_text())
+    assert result["failed"] == []
+    kinds = result["metrics"]["reply_kinds"]
+    assert {"knowledge", "small_talk", "handoff", "answered"} <= set(kinds)

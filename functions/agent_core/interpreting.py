@@ -186,8 +186,10 @@ def interpret(
     def decide(decision: Decision, text: str, by: Literal["model", "tools", "rules"]) -> Interpretation:
         sources: list[str] = []
         if decision in ("answer", "knowledge"):
-            text = conversation.with_language_note(and_ask(text, follow_up), question)
             sources = cited(observations, text)
+            if sources:  # the customer sees which help-centre articles the answer comes from
+                text = and_ask(text, answer("knowledge_source", titles="; ".join(titles(observations, sources))))
+            text = conversation.with_language_note(and_ask(text, follow_up), question)
         return Interpretation(decision, text, by, and_ask(fallback, follow_up), carried, sources)
 
     if model_text is None:
@@ -219,6 +221,16 @@ def cited(observations: Sequence[Observation], text: str) -> list[str]:
     answer_words = set(grounding.words_of(text))
     used = [source for source, article in articles.items() if len(answer_words & set(grounding.words_of(article))) >= 4]
     return used or list(articles)
+
+
+def titles(observations: Sequence[Observation], sources: Sequence[str]) -> list[str]:
+    """The titles of the cited entries, as the search gave them ("Help centre article id (title): ...")."""
+    found: dict[str, str] = {}
+    for observation in observations:
+        if observation.is_knowledge:
+            parts = _ARTICLE.split(observation.text)
+            found |= {parts[i]: parts[i + 1].split("):", 1)[0] for i in range(1, len(parts) - 1, 2)}
+    return [found.get(source) or source for source in sources]
 
 
 def and_ask(text: str, question: str | None) -> str:

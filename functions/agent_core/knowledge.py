@@ -27,7 +27,7 @@ STOPWORDS = frozenset(
     "may might must has have had please what which who whom how why when where there here any some just "
     "get got want wanted wanna need needs know tell help helping assistance hi hello hey thanks thank "
     "see seeing check checking list show find look looking possible able way ur u im dont don do "
-    "like would could should damn goddamn bloody fucking".split()
+    "like would could should damn goddamn bloody fucking still yet already anymore really also even".split()
 )
 # Column weights for bm25(): a match in the title or a customer's phrasing says more than one in the text.
 WEIGHTS = {"title": 3.0, "phrasings": 4.0, "answer": 1.5, "detail": 0.5}
@@ -132,6 +132,10 @@ class Index:
             if covered >= min_coverage:
                 hits.append(Hit(self.entries[entry_id], round(covered, 3), round(-rank, 3)))
         return hits
+
+    def serialise(self) -> bytes:
+        """The index as an SQLite database file: its size is the index's size."""
+        return self._db.serialize()
 
     def _spelled(self, word: str) -> str:
         """A word the entries do not have, read as the entry word it is a typo of ("reufnds" -> "refunds")."""
