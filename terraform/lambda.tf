@@ -177,6 +177,13 @@ data "aws_iam_policy_document" "function" {
       sid       = "DecryptEnvironment"
       actions   = ["kms:Decrypt"]
       resources = [statement.value]
+
+      # Only this function's own environment: Lambda decrypts it with the function's ARN as context.
+      condition {
+        test     = "ArnLike"
+        variable = "kms:EncryptionContext:aws:lambda:FunctionArn"
+        values   = [local.function_arns[each.key], "${local.function_arns[each.key]}:*"]
+      }
     }
   }
 

@@ -157,6 +157,9 @@ def test_every_setting_the_docs_name_exists():
     from agent_core import planning
 
     known |= {planning.NO_TOOL, planning.SMALL_TALK, planning.HANDOFF}
+    from agent_core.execution import HANDOFF_ATTRIBUTE, HANDOFF_REASON_ATTRIBUTE
+
+    known |= {HANDOFF_ATTRIBUTE, HANDOFF_REASON_ATTRIBUTE}
     documents = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
     named = {
         (path.name, name)

@@ -186,3 +186,83 @@ def test_the_records_answer_names_every_record_looked_up():
     assert all(f"Record {id_}:" in text for id_ in ids)
     short = findings([Observation("order_status", "1", "found", "Order 123456: shipped."), *records[1:]])
     assert short.startswith("Order 123456: shipped. Record 123457:")  # a short record is never cut
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order 123456 shipped by UPS; track it at https://ups-track.example/1Z999 for details.",
+        "Order 123456 shipped by UPS, see ups-tracking.com for the parcel.",
+        "Order 123456 shipped by UPS. Write to help@shop-support.example to confirm.",
+        "Order 123456 shipped by UPS; to confirm delivery, reply with your password.",
+        "Order 123456 shipped by UPS. Please send your card number to check the refund.",
+        "Order 123456 <img src=x onerror=alert(1)> shipped by UPS.",
+        "Order 123456 **shipped** by UPS.",
+        "Order 123456 shipped by UPS [here](javascript:alert(1)).",
+        "# Order 123456 shipped by UPS.",
+        "Order 123456 shipped by UPS. " + "\U0001f389" * 40,
+        "Order 123456 shipped by UPS." + "\u0301" * 40,
+    ],
+)
+def test_links_secrets_markup_and_symbols_are_never_an_answer(text):
+    """A hijacked model's phishing link, request for a secret or markup is replaced by the records, even
+    when the question (a grounding source) carries the same markup."""
+    question = "Has order 123456 shipped? <img src=x onerror=alert(1)> **bold** [here](javascript:alert(1))"
+    assert not is_grounded(text, [FOUND, question])
+    result = interpret(question, [Observation("order_status", "123456", "found", FOUND)], text)
+    assert result.answered_by == "tools" and result.answer == FOUND
+
+
+def test_an_address_or_secret_the_records_give_may_be_repeated():
+    record = "Order 123456: shipped by UPS. Track it at www.ups.com with the password printed on the receipt."
+    assert is_grounded("Track order 123456 at www.ups.com with the password printed on the receipt.", [record])
+
+
+RETURNS = (
+    "Help centre article return-policy (Return policy): You can return an item within 30 days of delivery if it "
+    "is unused and in its original packaging. Opened personal-care items, gift cards and final-sale items "
+    "cannot be returned."
+)
+ARTICLE = Observation("knowledge_search", "", "found", RETURNS, ("return-policy",))
+
+
+@pytest.mark.parametrize(
+    ("question", "model_text", "by_model"),
+    [
+        ("How do I return an item?", "You can return an item within 30 days of delivery if it is unused.", True),
+        ("Is the return window 365 days?", "Yes, the return window is 365 days.", False),
+        (
+            "How do I return an item?",
+            "You can return an item within 30 days of delivery. Opened personal-care items can be returned too.",
+            False,
+        ),
+        ("Can I return it?", "Yes, and we also give you a free lifetime replacement on every item.", False),
+        ("Can I return it?", "A person will always approve a full refund.", False),
+        ("Can I return opened soap?", "Opened personal-care items cannot be returned.", True),
+    ],
+)
+def test_a_policy_answer_says_only_what_the_article_says(question, model_text, by_model):
+    """Invented or contradicted policy never goes out with a source: the article's own answer does."""
+    result = interpret(question, [ARTICLE], model_text)
+    assert result.decision == "knowledge" and result.sources == ["return-policy"]
+    assert (result.answered_by == "model") is by_model
+    if not by_model:
+        assert result.answer.startswith("You can return an item within 30 days of delivery if it is unused")
+        assert "Help centre article" not in result.answer  # the customer reads the answer, not the record format
+    assert result.answer.endswith("(Source: Return policy.)")
+
+
+def test_a_source_is_cited_only_for_what_its_article_says():
+    from agent_core.interpreting import cited
+
+    assert cited([ARTICLE], "Opened personal-care items cannot be returned within 30 days.") == ["return-policy"]
+    assert cited([ARTICLE], "Order 123456 shipped by UPS.") == []
+
+
+def test_an_answer_always_fits_lex_in_utf16_units():
+    from agent_core.lex import close
+    from agent_core.limits import LEX_MAX_MESSAGE_CHARS
+    from agent_core.text import utf16_length
+
+    message = close("Order 123456 shipped. " + "\U0001f389" * 990, {})["messages"][0]["content"]
+    assert utf16_length(message) <= LEX_MAX_MESSAGE_CHARS and message.startswith("Order 123456 shipped.")

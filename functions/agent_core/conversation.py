@@ -44,7 +44,10 @@ _SMALL_TALK = {
     ],
 }
 _ANY_SMALL_TALK = "|".join(phrase for phrases in _SMALL_TALK.values() for phrase in phrases)
-_WHOLE_MESSAGE = re.compile(rf"^\W*(?:(?:{_ANY_SMALL_TALK}){_FILLER}[\s,.!?;:]*)+\W*$", re.I)
+# One phrase with its filler and punctuation; a message is read phrase by phrase, never by backtracking
+# over how to split it (a nested repeat here took time exponential in the message's length).
+_ONE_PHRASE = re.compile(rf"(?:{_ANY_SMALL_TALK})\b{_FILLER}[\s,.!?;:]*", re.I)
+_LEADING, _TRAILING = re.compile(r"\W*"), re.compile(r"\W*\Z")
 _KINDS = {key: re.compile(rf"\b(?:{'|'.join(phrases)})\b", re.I) for key, phrases in _SMALL_TALK.items()}
 _PERSON = re.compile(
     r"\b(talk|speak|chat|connect|transfer|put)\b.{0,30}\b(human|person|people|someone|somebody|agent|"
@@ -55,9 +58,21 @@ _PERSON = re.compile(
 
 def small_talk_key(message: str) -> str | None:
     """The small-talk answer for a message that is nothing but small talk, else None."""
-    if not _WHOLE_MESSAGE.match(message):
+    if not _only_small_talk(message):
         return None
     return next((key for key, pattern in _KINDS.items() if pattern.search(message)), None)
+
+
+def _only_small_talk(message: str) -> bool:
+    """The message is small-talk phrases and nothing else (filler words and punctuation aside)."""
+    start = position = _LEADING.match(message).end()  # type: ignore[union-attr]  # \W* always matches
+    end = max(start, _TRAILING.search(message).start())  # type: ignore[union-attr]
+    while position < end:
+        match = _ONE_PHRASE.match(message, position, end)
+        if match is None or match.end() == position:
+            return False
+        position = match.end()
+    return position > start
 
 
 def small_talk_reply(message: str) -> str:

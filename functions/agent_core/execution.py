@@ -13,7 +13,7 @@ from typing import Any
 from agent_core.answers import answer
 from agent_core.limits import LEX_MAX_MESSAGE_CHARS
 from agent_core.memory import Turn
-from agent_core.text import clean_model_text
+from agent_core.text import clean_model_text, fit_utf16
 
 # Outcomes of turns the agent could not answer: two in a row hand the conversation to a person.
 UNANSWERED = frozenset({"out_of_scope", "refused", "error", "too_slow", "not_run"})
@@ -71,7 +71,7 @@ def result_of(response: Mapping[str, Any]) -> TurnResult:
 def read_output(raw: Any) -> TurnResult:
     try:
         output = json.loads(raw)
-        text = clean_model_text(output["answer"], LEX_MAX_MESSAGE_CHARS)
+        text = fit_utf16(clean_model_text(output["answer"], LEX_MAX_MESSAGE_CHARS), LEX_MAX_MESSAGE_CHARS)
     except (TypeError, ValueError, KeyError):
         return TurnResult(answer("error"), "error", {})
     if not text:

@@ -8,8 +8,15 @@ mid-sentence name (a carrier, a product) they do not have; letters in a script t
 records nor the question use (an answer in Japanese or Cyrillic to an English question), and words
 that mix scripts ("cancelled" spelled with Cyrillic look-alikes). Every check reads the normalised
 text (text.normalise, as the id extractor does), so a digit of any script is a number to ground.
+Also refused: links, web addresses and e-mail addresses the sources do not have verbatim, markup
+(HTML, Markdown emphasis, headings, links), a request for a password, a card number or a code that the
+sources never mention, and text that is mostly symbols or combining marks.
 Not caught: a fact the records have, negated or attached to the wrong record ("has not shipped" of
 a shipped order).
+
+A policy answer (``is_supported``) is held to more: each sentence must be the help-centre articles'
+own words, with the same negation as the article sentence it matches ("opened items can be returned"
+against "opened items cannot be returned" is refused), and the question is no source of facts.
 """
 
 from __future__ import annotations
@@ -39,6 +46,19 @@ _COMMON_WORDS = frozenset(
 )
 MIN_USUAL_SHARE = 0.6  # of the answer's words, known from the sources or common
 MIN_DISTINCT_SHARE = 0.4  # of a long answer's words, distinct
+MAX_SYMBOL_SHARE = 0.05  # of an answer's characters, symbols (emoji, arrows) and combining marks
+MIN_SUPPORTED_SHARE = 0.8  # of a policy sentence's content words, the articles' own
+_ADDRESS = re.compile(
+    r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)\S*|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|co|info|biz|shop|store|app|dev|xyz|me|us|uk|de|eu|ly|link|site)\b"
+)
+_MARKUP = re.compile(r"[<>`]|\]\(|\*\*|__|^\s*#{1,6}\s|!\[|\|\s*---")
+_SECRETS = re.compile(
+    r"(?i)\b(?:password|passcode|passphrase|pin|cvv|cvc|security code|card number|credit card number|"
+    r"one-time code|verification code|login|credentials|social security|ssn|bank details|account number)\b"
+)
+_NEGATION = frozenset("not no never cannot can't won't don't doesn't isn't aren't wasn't without nor neither".split())
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def is_grounded(text: str, sources: Sequence[str]) -> bool:
@@ -50,13 +70,61 @@ def is_grounded(text: str, sources: Sequence[str]) -> bool:
         return False
     known = {word for source in sources for word in words_of(source)}
     return (
-        scripts_are_known(text, sources)
+        is_plain(text, sources)
+        and scripts_are_known(text, sources)
         and numbers_are_known(text, sources)
         and statuses_are_known(words, known)
         and names_are_known(text, known)
         and not is_repetitive(words)
         and is_mostly_known(words, known)
     )
+
+
+def is_plain(text: str, sources: Sequence[str]) -> bool:
+    """Text a customer can safely read: no markup, no address or secret the sources do not give, not
+    mostly symbols."""
+    joined = " ".join(sources)
+    addresses = {match.lower() for match in _ADDRESS.findall(joined)}
+    if any(match.lower() not in addresses for match in _ADDRESS.findall(text)) or _MARKUP.search(text):
+        return False
+    secrets = {match.lower() for match in _SECRETS.findall(joined)}
+    if any(match.lower() not in secrets for match in _SECRETS.findall(text)):
+        return False
+    symbols = sum(1 for ch in text if unicodedata.category(ch)[0] in "SM" and ch not in "$%+=")
+    return symbols <= max(3, MAX_SYMBOL_SHARE * len(text))
+
+
+def is_supported(text: str, articles: Sequence[str]) -> bool:
+    """A policy answer says only what the articles say: grounded in them alone (not the question), and
+    each sentence mostly their words, negated where the article sentence it matches is."""
+    if not is_grounded(text, articles):
+        return False
+    article_sentences = [
+        sentence for article in articles for sentence in _SENTENCE.split(normalise(article)) if sentence
+    ]
+    known = {word for sentence in article_sentences for word in words_of(sentence)}
+    for sentence in _SENTENCE.split(normalise(text)):
+        content = content_words(sentence)
+        if content and sum(word in known for word in content) / len(content) < MIN_SUPPORTED_SHARE:
+            return False
+        if content and not _same_negation(sentence, content, article_sentences):
+            return False
+    return True
+
+
+def _negated(sentence: str) -> bool:
+    return any(word in _NEGATION or word.endswith("n't") for word in re.findall(r"[\w']+", sentence.lower()))
+
+
+def _same_negation(sentence: str, content: Sequence[str], article_sentences: Sequence[str]) -> bool:
+    """The article sentence that shares most of ``content`` is negated exactly when ``sentence`` is."""
+    best = max(article_sentences, key=lambda candidate: len(set(content) & set(words_of(candidate))), default="")
+    return _negated(sentence) == _negated(best)
+
+
+def content_words(text: str) -> list[str]:
+    """The words that carry meaning: not common words, not numbers."""
+    return [word for word in words_of(normalise(text)) if word not in _COMMON_WORDS and not word[0].isdigit()]
 
 
 def words_of(text: str) -> list[str]:

@@ -144,7 +144,7 @@ def needs_model(observations: Sequence[Observation]) -> bool:
 def findings(observations: Sequence[Observation]) -> str:
     """Every record's text, within the answer length: each gets a fair share (what shorter ones leave
     goes to longer ones), so no record looked up is dropped for the ones before it."""
-    texts = [clean_model_text(o.text, MAX_ANSWER_CHARS) for o in observations]
+    texts = [clean_model_text(_presented(o), MAX_ANSWER_CHARS) for o in observations]
     texts = [text for text in texts if text]
     left = MAX_ANSWER_CHARS - (len(texts) - 1)  # the spaces between them
     limits: dict[int, int] = {}
@@ -152,6 +152,15 @@ def findings(observations: Sequence[Observation]) -> str:
         limits[index] = min(len(texts[index]), left // (len(texts) - done))
         left -= limits[index]
     return " ".join(truncate(text, limits[index]) for index, text in enumerate(texts))
+
+
+def _presented(observation: Observation) -> str:
+    """What the customer reads of a record: its text; of a search, the best article's answer alone, without
+    the header the model reads ("Help centre article id (title): ..."); the source follows the answer."""
+    if not (observation.is_knowledge and observation.status == "found"):
+        return observation.text
+    parts = _ARTICLE.split(observation.text)
+    return parts[2].split("): ", 1)[-1].strip() if len(parts) >= 3 else observation.text
 
 
 def interpret(
@@ -204,23 +213,28 @@ def interpret(
         return decide("refuse", answer("irrelevant"), "rules")
     if _MORE.match(text):
         return decide("continue", "", "rules")
-    if grounding.is_grounded(text, [o.text for o in observations] + [question]):
+    articles = [o.text for o in observations if o.is_knowledge and o.status == "found"]
+    if knowledge_only and articles and grounding.is_supported(text, articles):
+        return decide(answering, text, "model")
+    if not knowledge_only and grounding.is_grounded(text, [o.text for o in observations] + [question]):
         return decide(answering, text, "model")
     return decide(answering, findings(observations), "tools")
 
 
 def cited(observations: Sequence[Observation], text: str) -> list[str]:
-    """The knowledge entries ``text`` uses: those whose article it shares several words with (all the
-    entries found, when it shares words with none of them, as a model's paraphrase may)."""
+    """The knowledge entries ``text`` uses: those whose article it shares several content words with, at
+    least half as many as the closest one; none when it shares few with any (a source is never claimed
+    for what an article does not say)."""
     articles: dict[str, str] = {}
     for observation in observations:
         if observation.is_knowledge and observation.status == "found":
             parts = _ARTICLE.split(observation.text)
             articles |= {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2) if parts[i] in observation.sources}
             articles |= {source: "" for source in observation.sources if source not in articles}
-    answer_words = set(grounding.words_of(text))
-    used = [source for source, article in articles.items() if len(answer_words & set(grounding.words_of(article))) >= 4]
-    return used or list(articles)
+    answer_words = set(grounding.content_words(text))
+    shared = {source: len(answer_words & set(grounding.content_words(article))) for source, article in articles.items()}
+    best = max(shared.values(), default=0)
+    return [source for source, count in shared.items() if count >= max(4, best / 2)]
 
 
 def titles(observations: Sequence[Observation], sources: Sequence[str]) -> list[str]:

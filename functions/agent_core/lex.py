@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent_core.limits import LEX_MAX_MESSAGE_CHARS
+from agent_core.text import fit_utf16
 
 
 class _Lenient(BaseModel):
@@ -158,5 +159,5 @@ def close(message: str, session_attributes: dict[str, str], intent_name: str = "
             "dialogAction": {"type": "Close"},
             "intent": {"name": intent_name or "FallbackIntent", "state": "Fulfilled"},
         },
-        "messages": [{"contentType": "PlainText", "content": message[:LEX_MAX_MESSAGE_CHARS] or "…"}],
+        "messages": [{"contentType": "PlainText", "content": fit_utf16(message, LEX_MAX_MESSAGE_CHARS) or "…"}],
     }

@@ -98,6 +98,19 @@ def _single_line(text: object) -> str:
     return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", kept)).strip()
 
 
+def utf16_length(text: str) -> int:
+    """Length as Lex (and Java) counts it: a character outside the Basic Multilingual Plane is two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit_utf16(text: str, limit: int) -> str:
+    """``text`` cut (as ``truncate`` cuts) to at most ``limit`` UTF-16 code units."""
+    cut = truncate(text, limit)
+    while utf16_length(cut) > limit:
+        cut = truncate(cut, len(cut) - (utf16_length(cut) - limit))
+    return cut
+
+
 def truncate(text: str, limit: int, at_sentence_end: bool = True) -> str:
     """``text`` cut to ``limit`` characters, at a sentence end where one is near (``at_sentence_end``:
     for text a person reads), else at a word end. User text is cut at a word end only: the sentence

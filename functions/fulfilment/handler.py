@@ -65,7 +65,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.warning("not a Lex V2 event", extra={"event_type": type(event).__name__})
         count_by(metrics, "fallbacks", "bad_request")
         return close(answer("bad_request"), {})
-    attributes = dict(lex_event.sessionState.sessionAttributes)
+    attributes = _without_handoff(dict(lex_event.sessionState.sessionAttributes))
     intent_name = lex_event.sessionState.intent.name
     logger.append_keys(session_id=lex_event.sessionId[:100] or None)
 
@@ -87,6 +87,7 @@ def qnabot_hook(event: dict[str, Any]) -> dict[str, Any]:
     session = response.get("session") if isinstance(response.get("session"), dict) else None
     if session is None:
         session = dict(request["session"]) if isinstance(request.get("session"), dict) else {}
+    _without_handoff(session)
     original = request.get("_event") if isinstance(request.get("_event"), dict) else {}
     session_id = str(original.get("sessionId") or original.get("userId") or "")[:100]
     bot = original.get("bot") if isinstance(original.get("bot"), dict) else {}
@@ -105,10 +106,16 @@ def answer_turn(question: str, conversation: memory.Conversation, attributes: di
     result = run_turn(question, history or [], conversation.session_id)
     if history is not None:  # a memory that could not be read is not overwritten with this turn alone
         remember(conversation, attributes, memory.remember(history, question, result.answer, result.unanswered), key)
-    for key_name in (HANDOFF_ATTRIBUTE, HANDOFF_REASON_ATTRIBUTE):  # a handoff is this turn's, never an earlier one's
-        attributes.pop(key_name, None)
     attributes.update(handoff_attributes(result))
     return result
+
+
+def _without_handoff(attributes: dict[str, Any]) -> dict[str, Any]:
+    """A handoff is this turn's, never an earlier one's nor the client's: removed on every path, the empty
+    question's included, before the turn may set it again."""
+    for key_name in (HANDOFF_ATTRIBUTE, HANDOFF_REASON_ATTRIBUTE):
+        attributes.pop(key_name, None)
+    return attributes
 
 
 def recall(

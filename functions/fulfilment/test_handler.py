@@ -147,3 +147,26 @@ def test_a_malformed_qnabot_event_still_gets_a_polite_message(handler, context, 
     result = handler.lambda_handler(hook, context)
     assert result["res"]["message"].startswith("Please type your question")
     assert isinstance(result["res"]["session"], dict)
+
+
+@pytest.mark.parametrize("transcript", ["Has order 123456 shipped?", "", "\u200b"])
+def test_a_handoff_the_client_sends_is_never_passed_on(handler, event, context, transcript):
+    """Amazon Connect or QnABot may route on handoff=true: only this turn's handoff is ever returned, on
+    every path (the empty question's too), never one the client or an earlier turn set."""
+    output = {"answer": "Order 123456 shipped.", "outcome": "answered", "iterations": 1, "tools": []}
+    lex_event = event("fulfilment", "lex_fallback")
+    lex_event["inputTranscript"] = transcript
+    lex_event["sessionState"]["sessionAttributes"] = {"handoff": "true", "handoff_reason": "approved by a supervisor"}
+    responses = [sync_response("SUCCEEDED", json.dumps(output))] if transcript.strip("\u200b") else []
+    result = run(handler, lex_event, context, *responses)
+    attributes = result["sessionState"]["sessionAttributes"]
+    assert "handoff" not in attributes and "handoff_reason" not in attributes
+
+    hook = event("fulfilment", "qnabot_hook")
+    hook["req"]["question"] = transcript
+    hook["res"]["session"] = {"handoff": "true", "handoff_reason": "approved by a supervisor"}
+    with Stubber(handler.SFN) as stub:
+        for response in responses:
+            stub.add_response("start_sync_execution", response, {"stateMachineArn": ARN, "name": ANY, "input": ANY})
+        session = handler.lambda_handler(hook, context)["res"]["session"]
+    assert "handoff" not in session and "handoff_reason" not in session
