@@ -74,10 +74,12 @@ packages: $(STAMP)
 cassettes: $(STAMP)
 	$(PY) tests/fixtures/build_flan_cassette.py
 
+## ruff and the import contracts, without the tests.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(AGENT) contracts
 
+## Format the Python (ruff) and the Terraform (terraform fmt), and apply ruff's safe fixes.
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
@@ -95,10 +97,12 @@ resolve-model: $(JUMPSTART_VENV)/.installed
 preflight: $(STAMP)
 	$(AGENT) preflight $(if $(REGION),--region $(REGION))
 
-## Deploy to your AWS account: resolve the model (a new JumpStart endpoint only), preflight, apply.
+## Deploy to your AWS account: preflight, resolve the model (a new JumpStart endpoint only: then preflight
+## again, with the model's facts), apply.
 deploy: $(STAMP)
-	if $(AGENT) needs-model $(if $(REGION),--region $(REGION)); then $(MAKE) resolve-model; fi
 	$(AGENT) preflight $(if $(REGION),--region $(REGION))
+	if $(AGENT) needs-model $(if $(REGION),--region $(REGION)); then \
+		$(MAKE) resolve-model && $(AGENT) preflight $(if $(REGION),--region $(REGION)); fi
 	$(TERRAFORM) -chdir=terraform init -input=false
 	$(TERRAFORM) -chdir=terraform apply $(if $(REGION),-var region=$(REGION))
 

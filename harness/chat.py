@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
                     _run(agent, agent.session(), conversation, args.json)
             else:
                 session = agent.session() if args.session_id is None else Session(id=args.session_id)
-                _run(agent, session, args.questions or _typed_questions(), args.json)
+                typed = not args.questions
+                _run(agent, session, args.questions or _typed_questions(), args.json, echo=not typed)
     except (ValueError, OSError, RuntimeError) as error:  # a missing cassette, no credentials, a bad setting
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -88,7 +89,7 @@ def ledger_model(outputs: dict[str, Any]) -> str:
     return f"sagemaker:{outputs.get('endpoint_instance_type') or 'unknown'}"
 
 
-def _run(agent: Any, session: Session, questions: Iterable[str], as_json: bool) -> None:
+def _run(agent: Any, session: Session, questions: Iterable[str], as_json: bool, echo: bool = True) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
     label = agent.model_label if isinstance(agent, LocalAgent) else ""
@@ -101,14 +102,16 @@ def _run(agent: Any, session: Session, questions: Iterable[str], as_json: bool) 
         if as_json:
             print(json.dumps(turn.summary(), ensure_ascii=False), flush=True)
         else:
-            _print_turn(turn, label, sys.stdout)
+            _print_turn(turn, label, sys.stdout, echo)
 
 
-def _print_turn(turn: Any, model_label: str, out: TextIO) -> None:
+def _print_turn(turn: Any, model_label: str, out: TextIO, echo: bool = True) -> None:
+    """The turn: the question (unless the user just typed it), the answer, the path, tools and ledger."""
     stand_in = " [offline stand-in, not a model]" if model_label.startswith("offline") else ""
     tools = ", ".join(f"{t.name}({', '.join(t.args.values())}) {t.status}" for t in turn.tools) or "none"
     calls = "n/a" if turn.llm_calls is None else turn.llm_calls
-    out.write(f"you>   {turn.question}\n")
+    if echo:
+        out.write(f"you>   {turn.question}\n")
     out.write(f"agent> {turn.answer}\n")
     out.write(f"       path: {' > '.join(turn.states) or '(not observed)'}\n")
     out.write(
@@ -129,7 +132,10 @@ def _print_turn(turn: Any, model_label: str, out: TextIO) -> None:
 
 
 def _typed_questions() -> Iterator[str]:
-    print('Ask about an order or a return (for example "Has order 123456 shipped?"); Ctrl-D or "exit" ends.')
+    print(
+        'Ask about an order, a return or our policies (for example "Has order 123456 shipped?" or "What is your '
+        'refund policy?"); Ctrl-D or "exit" ends.'
+    )
     while True:
         try:
             line = input("you> ")

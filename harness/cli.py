@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"agent: unknown command {command!r}; one of: {', '.join(COMMANDS)}\n")
         return 2
     module = importlib.import_module(COMMANDS[command])  # each command imports only what it needs
+    sys.argv[0] = f"agent {command}"  # argparse's usage line names the command
     return int(module.main(rest) or 0)
 
 

@@ -255,6 +255,21 @@ def evaluation_headline() -> str:
     )
 
 
+def demo_answers() -> str:
+    """What `make demo` shows: each question, the stand-in's answer and the state the turn ended in."""
+    from harness.runtime import LocalAgent
+
+    rows = ["| question | answer | ending |", "| --- | --- | --- |"]
+    with LocalAgent("offline") as agent:
+        for name in ("original_cases.jsonl", "demo.jsonl"):
+            for line in (REPO / "data" / "eval" / name).read_text(encoding="utf-8").splitlines():
+                session = agent.session()
+                for turn in json.loads(line)["turns"]:
+                    result = agent.ask(session, turn["user"])
+                    rows.append(f"| {_cell(turn['user'])} | {_cell(result.answer)} | `{result.states[-1]}` |")
+    return "\n".join(rows)
+
+
 def model_calls_table() -> str:
     figures = json.loads(PERFORMANCE.read_text(encoding="utf-8"))
     rows = ["| kind of turn | LLM calls, this design | LLM calls, original loop |", "| --- | --- | --- |"]
@@ -408,7 +423,11 @@ SECTIONS: dict[Path, dict[str, Callable[[], str]]] = {
         "sample-ids": sample_ids,
     },
     DOCS / "architecture.md": {"limits": limits_table, "retries": retries_table},
-    DOCS / "development.md": {"agent-commands": agent_commands, "make-targets": make_targets},
+    DOCS / "development.md": {
+        "agent-commands": agent_commands,
+        "make-targets": make_targets,
+        "demo-answers": demo_answers,
+    },
     DOCS / "evaluation.md": {
         "evaluation": evaluation_table,
         "reply-kinds": reply_kinds_table,

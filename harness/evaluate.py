@@ -1,6 +1,6 @@
 """Measure the agent: routing, ids, answers, clarifications, LLM calls and latency.
 
-  agent eval DATASET.jsonl [DATASET.jsonl ...] [--llm offline|replay:PATH|sagemaker:ENDPOINT]
+  agent eval DATASET.jsonl [DATASET.jsonl ...] [--llm offline|replay:PATH|sagemaker:ENDPOINT|bedrock:MODEL_ID]
               [--record CASSETTE.json] [--min-accuracy 0.9] [--json-out report.json] [--limit N]
 
 Each conversation runs in its own session through the local runtime (the real state machine and
@@ -310,7 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("datasets", nargs="+", type=Path)
     parser.add_argument(
-        "--llm", default="offline", help="offline (default), replay:CASSETTE.json or sagemaker:ENDPOINT"
+        "--llm",
+        default="offline",
+        help="offline (default), replay:CASSETTE.json, sagemaker:ENDPOINT or bedrock:MODEL_ID",
     )
     parser.add_argument("--record", type=Path, help="write every prompt and response to this cassette")
     parser.add_argument("--min-accuracy", type=float, help="exit 1 when routing accuracy is below this (0 to 1)")
@@ -339,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
             "per_dataset": {name: part.metrics() for name, part in per_dataset.items()},
             "failed": report.failed,
         }
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     accuracy = metrics["routing_accuracy"]
     if args.min_accuracy is not None and (accuracy is None or accuracy < args.min_accuracy):

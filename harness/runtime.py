@@ -128,6 +128,7 @@ class LocalAgent:
         self.model_label = backend.label
         # The fulfilment function's metric documents pass through a tap that keeps each turn's ledger.
         fulfilment = self.functions["fulfilment"].module
+        fulfilment.LEDGER_MODEL = backend.label  # the ledger names the model this runtime uses
         self._ledgers = LedgerTap(fulfilment.metrics.stream)
         fulfilment.metrics.stream = self._ledgers
         if self.execution_logs:

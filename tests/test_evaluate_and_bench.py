@@ -164,7 +164,7 @@ def test_make_demo_shows_a_policy_answer_with_its_source_small_talk_and_a_handof
     demo = REPO / "data" / "eval" / "demo.jsonl"
     assert f"chat --conversations {demo.relative_to(REPO)}" in (REPO / "Makefile").read_text()
     agents.close()
-    report = tmp_path / "demo.json"
+    report = tmp_path / "runs" / "demo.json"  # a folder that does not exist yet, as .local/runs on a fresh clone
     assert evaluate.main([str(demo), "--json-out", str(report)]) == 0
     result = json.loads(report.read_text())
     assert result["failed"] == []

@@ -28,10 +28,19 @@ REPO = Path(__file__).resolve().parents[1]
         ("xrtn001 is not a return id", {}),
         ("order 123456 and return rtn002", {"order_status": ["123456"], "return_status": ["rtn002"]}),
         ("123456 123456 again", {"order_status": ["123456"]}),
+        ("my phone number is 5551234567, order 123456", {"order_status": ["123456"]}),
     ],
 )
 def test_ids_are_found_with_the_registry_patterns(text, expected):
     assert registry.extract_ids(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["My zip code is 10001, do you deliver there?", "Please call me back at 5551234567", "postcode: 12345"],
+)
+def test_a_number_the_customer_says_is_something_else_is_neither_looked_up_nor_asked_about(text):
+    assert registry.extract_ids(text) == {} and registry.invalid_id_mentions(text) == []
 
 
 @pytest.mark.parametrize(

@@ -87,7 +87,7 @@ def asks_for_a_person(message: str) -> bool:
 
 def hand_over(reason: HandoffReason) -> dict[str, str]:
     """What a handoff tells the user, and the reason it carries for whoever picks it up."""
-    return {"answer": answer("handoff"), "reason": reason}
+    return {"answer": answer("handoff_complaint" if reason == "complaint" else "handoff"), "reason": reason}
 
 
 def second_in_a_row(previous_unanswered: bool) -> bool:

@@ -181,10 +181,11 @@ def interpret(
     found_any = any(o.status == "found" for o in observations)
     if fallback:
         if not found_any:
+            searched = [o.to_dict() for o in observations]
             if previous_unanswered:
                 handoff = conversation.hand_over("unanswered_twice")
-                return Interpretation("handoff", handoff["answer"], "rules", "", [], [], handoff)
-            return Interpretation("decline", follow_up or answer("out_of_scope"), "rules", "", [], [])
+                return Interpretation("handoff", handoff["answer"], "rules", "", searched, [], handoff)
+            return Interpretation("decline", follow_up or answer("out_of_scope"), "rules", "", searched, [])
         follow_up = None
     found = findings([o for o in observations if o.status == "found"])
     fallback = answer("partial_answer", findings=found) if found else answer("no_progress")

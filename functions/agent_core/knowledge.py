@@ -35,6 +35,7 @@ WEIGHTS = {"title": 3.0, "phrasings": 4.0, "answer": 1.5, "detail": 0.5}
 # document frequency) to be answered from; tuned on data/eval.
 MIN_COVERAGE = 0.45
 STRICT_COVERAGE = 0.75  # when the planner named no tool: the search is a last try before declining
+PAIR_DISTANCE = 2  # words between two of the question's words that still count as their phrase
 SPELLING_CUTOFF = 0.8  # difflib's similarity for reading a word the entries lack as a typo of one they have
 
 
@@ -163,9 +164,9 @@ def query_words(question: str) -> list[str]:
 
 def _match(words: list[str], pairs: bool = False) -> str:
     """An FTS5 query: each word quoted (so nothing in it is FTS5 syntax), OR-ed; with ``pairs``, each two
-    neighbouring words as a phrase too, so an entry that has "shipping methods" ranks above one that has
-    "shipping" and "methods" apart."""
+    neighbouring words near each other too, so an entry that has "shipping methods" (or "much is
+    shipping": the question's stopwords are gone) ranks above one that has "shipping" and "methods" apart."""
     terms = [f'"{word}"' for word in (w.replace('"', '""') for w in words)]
     if pairs:
-        terms += [f"{first[:-1]} {second[1:]}" for first, second in itertools.pairwise(terms)]
+        terms += [f"NEAR({first} {second}, {PAIR_DISTANCE})" for first, second in itertools.pairwise(terms)]
     return " OR ".join(terms)

@@ -58,6 +58,7 @@ class Tool:
                 clear_of_neighbours(text, m.start(), m.end()),
             )
             for m in self.id_pattern.finditer(text)
+            if not _NOT_AN_ID_BEFORE.search(text, 0, m.start())
         ]
 
     def is_valid_id(self, value: str) -> bool:
@@ -172,6 +173,13 @@ def _unspaced_script(ch: str) -> bool:
     return unicodedata.name(ch, "").startswith(("CJK ", "HIRAGANA", "KATAKANA"))
 
 
+# Words after which a number is something else the customer tells: "my zip code is 10001", "call me
+# at 5551234567". Such a number is neither looked up nor asked about.
+_NOT_AN_ID_BEFORE = re.compile(
+    r"(?i)\b(?:zip|zip ?code|postcode|post ?code|postal ?code|phone|phone number|telephone|tel|mobile|cell|"
+    r"fax|whatsapp|call(?: me)?(?: back)?(?: at| on)?|text me(?: at| on)?|apartment|apt|suite|room|"
+    r"extension|ext|street|avenue|zip is)\W{0,3}(?:is\W{0,3})?$"
+)
 # Words that announce an id: "order 2345", "return #12", "id: 99", "number 5".
 _ANNOUNCING_WORDS = frozenset({"order", "orders", "return", "returns", "id", "number", "no"})
 _ID_WORDS = re.compile(r"(?i)(?:\b(?:order|orders|return|returns|rtn|id|number|no)\b|#)\W{0,3}$")
