@@ -19,7 +19,7 @@ LLM       ?= offline
 EVAL_SETS := data/eval/original_cases.jsonl data/eval/conversations.jsonl data/eval/routing_dev.jsonl
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-slow chat eval eval-docs bench bench-docs cost docs packages cassettes lint format \
+.PHONY: help demo test test-slow chat console eval eval-docs bench bench-docs cost docs packages cassettes lint format \
         schema resolve-model preflight deploy smoke destroy clean
 
 ## Run the original write-up's six questions through the local agent: answers and state paths.
@@ -40,6 +40,10 @@ test-slow: $(STAMP) $(CHECKOV_VENV)/.installed $(JUMPSTART_VENV)/.installed
 ## An interactive chat with the local agent (agent chat --help for more).
 chat: $(STAMP)
 	$(AGENT) chat
+
+## The console in your browser: chat beside the execution graph, each state's input and output (PORT=8765).
+console: $(STAMP)
+	$(AGENT) console --llm $(LLM) $(if $(PORT),--port $(PORT))
 
 ## The full evaluation on every data set (LLM=replay:FILE or sagemaker:ENDPOINT to change), into .local/runs/.
 eval: $(STAMP)
