@@ -26,8 +26,9 @@ EVAL_SETS := data/eval/original_cases.jsonl data/eval/conversations.jsonl data/e
 demo: $(STAMP)
 	$(AGENT) chat --conversations data/eval/original_cases.jsonl
 
-## ruff, import contracts and the whole offline test suite (parallel).
+## ruff, import contracts and the whole offline test suite (parallel), the console's browser test included.
 test: $(STAMP) $(CHECKOV_VENV)/.installed $(JUMPSTART_VENV)/.installed
+	bash .ci/install-chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(AGENT) contracts
