@@ -54,9 +54,17 @@ def url(expected):
             yield served_at
 
 
+@pytest.fixture(scope="module")
+def context(browser):
+    """One browser context for the module: its pages share the HTTP cache, as a person's tabs would."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    yield context
+    context.close()
+
+
 @pytest.fixture
-def page(browser, url):
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
+def page(context, url):
+    page = context.new_page()
     page.problems = []
     page.requests = []
     page.on("console", lambda message: message.type in ("error", "warning") and page.problems.append(message.text))
