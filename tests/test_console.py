@@ -133,6 +133,11 @@ def test_the_vendored_mermaid_is_the_recorded_file_with_its_licence():
     assert (VENDOR / "mermaid.THIRD_PARTY_NOTICES").is_file()
 
 
+def test_the_documented_policy_is_the_one_served():
+    page = (REPO / "docs" / "console.md").read_text(encoding="utf-8")
+    assert f"| Content-Security-Policy | `{console.CONTENT_SECURITY_POLICY}` |" in page
+
+
 def test_the_graph_is_the_readme_picture():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     drawn = console.graph(deployed_asl(), None)
