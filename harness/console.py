@@ -52,7 +52,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         # Mermaid puts a <style> element and style attributes in every SVG it draws (its theme, the
-        # visited states' fill); they are generated at drawing time, so no hash or nonce can name them.
+        # visited states' fill), generated at drawing time: no hash can name them, and it takes no nonce.
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self'",
         "connect-src 'self'",
@@ -156,6 +156,7 @@ def traced_summary(trace: tracing.Trace) -> dict[str, Any]:
 
 class Runner(Protocol):
     label: str
+    asl: dict[str, Any]  # the state machine the graph draws
     chat: bool  # False: a traced turn, shown, not asked
 
     def session(self) -> Session: ...
@@ -220,7 +221,7 @@ class TracedRunner:
 
     def __init__(self, traces: list[tracing.Trace], asl: dict[str, Any], label: str) -> None:
         self.views = [view(traced_summary(trace), trace, asl) for trace in traces]
-        self.label = label
+        self.asl, self.label = asl, label
 
     def session(self) -> Session:
         return Session(id="traced")
@@ -287,7 +288,7 @@ def _error_body(status: int, message: str) -> list[dict[str, Any]]:
 class Guard:
     """Every response carries the security headers. With ``loopback_only``, a request whose Host is not
     127.0.0.1, ::1 or localhost is refused (a DNS-rebinding page reaches a loopback port under its own
-    name), and so is a request from another origin that says so (its Origin header)."""
+    name), and so is a POST from another site that says so (its Origin header)."""
 
     def __init__(self, app: Callable[..., Any], loopback_only: bool) -> None:
         self.app, self.loopback_only = app, loopback_only
@@ -532,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.measure:
             return _print_measures(measure(args.measure_test))
         with _runner(args) as runner:
-            app = create_app(runner, _asl(runner), loopback_only=is_loopback(args.host))
+            app = create_app(runner, runner.asl, loopback_only=is_loopback(args.host))
             if args.screenshot:
                 from harness.browser import chromium
 
@@ -565,15 +566,6 @@ def _serve(app: Any, host: str, port: int, label: str) -> int:
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops on Ctrl-C, then passes the signal on
         _server(app, started).run(sockets=[sock])
     return 0
-
-
-def _asl(runner: Runner) -> dict[str, Any]:
-    agent = getattr(runner, "agent", None)
-    if agent is not None:
-        return json.loads(agent.deployed.state_machine_definition)
-    from harness.docs import deployed_asl
-
-    return deployed_asl()
 
 
 @contextlib.contextmanager
