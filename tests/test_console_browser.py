@@ -18,9 +18,11 @@ from playwright.sync_api import expect
 
 from agent_core.text import clean_user_text
 from harness import console
+from harness import trace as tracing
 from harness.browser import INSTALL_HINT, chromium, find_chromium
+from harness.docs import deployed_asl
 from harness.runtime import LocalAgent
-from support import REPO, read_jsonl
+from support import FIXTURES, REPO, read_jsonl
 
 ORIGINAL_CASES = read_jsonl(REPO / "data" / "eval" / "original_cases.jsonl")
 CLARIFICATION = "Has my order shipped?"  # no id: the agent asks for one
@@ -213,6 +215,26 @@ def test_markup_in_a_question_is_shown_as_text(page, hostile):
     start_input = json.loads(page.locator("#state-detail .io pre").first.inner_text())
     assert start_input["question"] == clean_user_text(hostile)  # as the fulfilment Lambda cleaned it
     assert page.locator("#state-detail img, #state-detail script, #state-detail svg").count() == 0
+
+
+def test_a_traced_turn_is_shown_with_the_chat_off(context):
+    """agent console --trace: the turn read from its log events (tests/test_console.py reads them from
+    moto's CloudWatch Logs; here the recorded events are parsed directly)."""
+    document = json.loads((FIXTURES / "express_logs" / "two_tools.json").read_text(encoding="utf-8"))
+    trace = tracing.parse(document["events"])
+    runner = console.TracedRunner([trace], deployed_asl(), "traced execution two_tools")
+    with console.served(console.create_app(runner, runner.asl)) as traced_url:
+        page = context.new_page()
+        page.goto(traced_url)
+        page.wait_for_selector("body[data-ready]")
+        assert page.locator("#messages li.user").inner_text() == document["question"]
+        assert page.locator("#question").is_disabled() and page.locator("#new-conversation").is_disabled()
+        assert "chat is off" in page.inner_text("#notice")
+        assert highlighted_states(page) == set(trace.states)
+        page.click("#graph [data-state='PlanToolUse']")
+        shown = json.loads(page.locator("#state-detail .io pre").first.inner_text())
+        assert shown["turn"]["question"] == document["question"]
+        page.close()
 
 
 def test_the_screenshot_is_the_page_after_a_turn(browser, url, tmp_path):
