@@ -19,7 +19,7 @@ LLM       ?= offline
 EVAL_SETS := data/eval/original_cases.jsonl data/eval/demo.jsonl data/eval/conversations.jsonl data/eval/routing_dev.jsonl
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-slow chat eval eval-docs bench bench-docs cost docs packages cassettes lint format \
+.PHONY: help demo test test-slow chat console eval eval-docs bench bench-docs cost docs packages cassettes lint format \
         schema resolve-model preflight deploy smoke destroy clean
 
 ## Run the original write-up's six questions, then a policy question, small talk, a follow-up and a handoff.
@@ -27,8 +27,9 @@ demo: $(STAMP)
 	$(AGENT) chat --conversations data/eval/original_cases.jsonl
 	$(AGENT) chat --conversations data/eval/demo.jsonl
 
-## ruff, import contracts and the whole offline test suite (parallel).
+## ruff, import contracts and the whole offline test suite (parallel), the console's browser test included.
 test: $(STAMP) $(CHECKOV_VENV)/.installed $(JUMPSTART_VENV)/.installed
+	bash .ci/install-chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(AGENT) contracts
@@ -41,6 +42,10 @@ test-slow: $(STAMP) $(CHECKOV_VENV)/.installed $(JUMPSTART_VENV)/.installed
 ## An interactive chat with the local agent (agent chat --help for more).
 chat: $(STAMP)
 	$(AGENT) chat
+
+## The console in your browser: chat beside the execution graph, each state's input and output (PORT=8765).
+console: $(STAMP)
+	$(AGENT) console --llm $(LLM) $(if $(PORT),--port $(PORT))
 
 ## The full evaluation on every data set (LLM=replay:FILE or sagemaker:ENDPOINT to change), into .local/runs/.
 eval: $(STAMP)

@@ -1,6 +1,7 @@
 """``agent``: the developer harness's commands (installed by ``pip install -e .``; see ``make help``).
 
   agent chat ...            talk to the agent: locally (default), or the deployed bot or state machine
+  agent console             chat in the browser beside the execution graph, each state's input and output
   agent eval FILE...        evaluate conversations: routing, ids, answers, outcomes, calls, latency
   agent bench               performance figures: LLM calls, prompt sizes, cold starts, packages
   agent cost                the cost model: dollars per 1,000 turns and per month
@@ -26,6 +27,7 @@ import sys
 
 COMMANDS = {
     "chat": "harness.chat",
+    "console": "harness.console",
     "eval": "harness.evaluate",
     "bench": "harness.bench",
     "cost": "harness.cost",

@@ -104,8 +104,11 @@ def lambda_invokes_routed(invoker_for: Callable[[str], Invoker]) -> Iterator[Non
 
 
 @contextlib.contextmanager
-def sync_executions_served(on_start: Callable[[Any], None]) -> Iterator[None]:
-    """StartSyncExecution runs the execution to its end; ``on_start`` sees each execution first."""
+def sync_executions_served(
+    on_start: Callable[[Any], None], on_end: Callable[[Any], None] | None = None
+) -> Iterator[None]:
+    """StartSyncExecution runs the execution to its end; ``on_start`` sees each execution first and
+    ``on_end`` (if given) once it has ended, before the caller gets the response."""
     from unittest import mock
 
     from moto.stepfunctions.responses import StepFunctionResponse
@@ -139,6 +142,8 @@ def sync_executions_served(on_start: Callable[[Any], None]) -> Iterator[None]:
         )
         on_start(execution)
         execution.start()  # runs to the end: Express synchronous executions return when done
+        if on_end is not None:
+            on_end(execution)
         return json.dumps(execution.to_start_sync_execution_output(), default=_timestamp)
 
     with (

@@ -45,7 +45,8 @@ class LocalAgent:
     (the fault tests shorten them). ``log_sink``: where the functions' logs and metrics go (nowhere
     by default), at ``log_level``. ``memory``: ``session_attributes`` or ``dynamodb``.
     ``execution_logs``: write each execution's log events to the state machine's log group (on moto),
-    as Step Functions does at level ALL with execution data, so ``agent trace`` can read them.
+    as Step Functions does at level ALL with execution data, so ``agent trace`` can read them; every
+    execution, whoever starts it (the fulfilment function, or a StartSyncExecution call of a test's).
     """
 
     _instances = itertools.count()
@@ -110,7 +111,11 @@ class LocalAgent:
             moto_adapter.mocked_aws(passthrough=[REAL_SERVICES[kind]] if kind in REAL_SERVICES else [])
         )
         self._stack.enter_context(moto_adapter.lambda_invokes_routed(self._invoker))
-        self._stack.enter_context(moto_adapter.sync_executions_served(self.executions.append))
+        self._stack.enter_context(
+            moto_adapter.sync_executions_served(
+                self.executions.append, on_end=self._log_execution if self.execution_logs else None
+            )
+        )
         self._stack.enter_context(moto_adapter.parsed_definitions_cached())
         self.deployed: Manifest = local_manifest(
             self.settings,
@@ -137,6 +142,11 @@ class LocalAgent:
             self.logs = boto3.client("logs", region_name=REGION)
             self.log_group = f"/aws/vendedlogs/states/{self.deployed['state_machine_name']}"
             self.logs.create_log_group(logGroupName=self.log_group)
+
+    def _log_execution(self, execution: Any) -> None:
+        """The execution's log events, delivered to its log group as Step Functions delivers them."""
+        events = express_logs.from_history(moto_adapter.history(execution), execution.exec_arn)
+        express_logs.deliver(self.logs, self.log_group, events)
 
     def _backend(self) -> Backend:
         backend = self.llm if not isinstance(self.llm, str) else backend_for(self.llm, self.payload_format, REGION)
@@ -195,9 +205,6 @@ class LocalAgent:
         if not new:
             return results.Turn(str(text), answer, response, {}, "NOT_RUN", [], [], 0, 0, elapsed_ms, ledger=ledger)
         execution = new[-1]
-        if self.execution_logs:
-            history = moto_adapter.history(execution)
-            express_logs.deliver(self.logs, self.log_group, express_logs.from_history(history, execution.exec_arn))
         turn = results.local_turn(
             str(text),
             answer,

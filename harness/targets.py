@@ -21,7 +21,14 @@ from typing import Any
 
 from agent_core import ledger, memory
 from agent_core.answers import answer
-from agent_core.execution import execution_input, execution_name, result_of
+from agent_core.execution import (
+    HANDOFF_ATTRIBUTE,
+    HANDOFF_REASON_ATTRIBUTE,
+    execution_input,
+    execution_name,
+    handoff_attributes,
+    result_of,
+)
 from agent_core.text import clean_user_text
 from harness import express_logs
 from harness.paths import REPO
@@ -43,6 +50,7 @@ class RemoteTurn:
     sources: list[str] = field(default_factory=list)
     handoff: dict[str, str] | None = None
     ledger: dict[str, Any] | None = None  # the turn's ledger, as the fulfilment Lambda would write it
+    events: list[dict[str, Any]] = field(default_factory=list)  # the execution's log events, when read
 
     def summary(self) -> dict[str, Any]:
         return summarise(self, self.outcome)
@@ -142,7 +150,7 @@ class StepFunctionsTarget(_Target):
 
     def ask(self, session: Session, text: str) -> RemoteTurn:
         """One turn as the fulfilment Lambda runs it (same input, same reading of the result), memory
-        kept here as Lex would keep it."""
+        and the handoff attributes kept here as Lex would keep them."""
         question = clean_user_text(text)
         if not question:
             return RemoteTurn(text, answer("empty_question"), [], [], None, None, 0, "not_run")
@@ -156,13 +164,17 @@ class StepFunctionsTarget(_Target):
         elapsed = round((time.perf_counter() - started) * 1000)
         result = result_of(response)
         session.attributes[memory.SESSION_ATTRIBUTE] = memory.to_attribute(
-            memory.remember(history, question, result.answer)
+            memory.remember(history, question, result.answer, result.unanswered)
         )
+        for name in (HANDOFF_ATTRIBUTE, HANDOFF_REASON_ATTRIBUTE):  # a handoff is this turn's only
+            session.attributes.pop(name, None)
+        session.attributes.update(handoff_attributes(result))
         status = str(response.get("status", "UNKNOWN"))
         failures = [] if status == "SUCCEEDED" else [f"execution {status}: {response.get('error', '')}".strip()]
         if status == "SUCCEEDED" and not result.output:
             failures.append("execution output unreadable")
-        states = self.states(response.get("executionArn", "")) if self.log_group else []
+        events = self.log_events(response.get("executionArn", "")) if self.log_group else []
+        states = [e["details"]["name"] for e in events if e.get("type", "").endswith("StateEntered") and "details" in e]
         iterations = result.output.get("iterations")
         billing = response.get("billingDetails") or {}
         record = ledger.turn_ledger(
@@ -190,15 +202,15 @@ class StepFunctionsTarget(_Target):
             sources_of(result.output),
             handoff_of(result.output),
             ledger={**record.to_dict(), "execution_arn": response.get("executionArn")},
+            events=events,
         )
 
-    def states(self, execution_arn: str) -> list[str]:
-        """States entered, in order, from the execution's log events (they arrive within seconds)."""
+    def log_events(self, execution_arn: str) -> list[dict[str, Any]]:
+        """The execution's log events, in order (they arrive within seconds: waits for its last one)."""
         deadline = time.monotonic() + self.log_wait_seconds
         while True:
             events = express_logs.read(self.logs, self.log_group or "", execution_arn)
             done = any(event.get("type") in express_logs.ENDINGS for event in events)
             if done or time.monotonic() >= deadline:
-                break
+                return events
             time.sleep(1)
-        return [e["details"]["name"] for e in events if e.get("type", "").endswith("StateEntered") and "details" in e]

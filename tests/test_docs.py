@@ -25,6 +25,15 @@ def test_readme_opens_with_the_two_commands_and_fits_on_a_screen():
     assert len(readme.encode()) < 15_000
 
 
+def test_readme_opens_with_the_console_screenshot():
+    """The title, then the picture of the console (agent console --screenshot docs/console.png)."""
+    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("# ") and lines[1] == ""
+    assert lines[2].startswith("[![") and "](docs/console.png)](docs/console.md)" in lines[2]
+    picture = (REPO / "docs" / "console.png").read_bytes()
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n") and len(picture) < 400_000
+
+
 def test_every_page_the_readme_links_exists_and_every_docs_page_is_linked():
     import re
 
