@@ -180,6 +180,7 @@ class LocalRunner:
 
     def ask(self, session: Session, question: str) -> dict[str, Any]:
         turn = self.agent.ask(session, question)
+        self.agent.forget_turns()
         arn = str((turn.ledger or {}).get("execution_arn", ""))
         trace = tracing.parse(express_logs.from_history(turn.events, arn)) if turn.events else None
         return view(turn.summary(), trace, self.asl)
@@ -290,8 +291,9 @@ class Guard:
     127.0.0.1, ::1 or localhost is refused (a DNS-rebinding page reaches a loopback port under its own
     name), and so is a POST from another site that says so (its Origin header)."""
 
-    def __init__(self, app: Callable[..., Any], loopback_only: bool) -> None:
+    def __init__(self, app: Callable[..., Any], loopback_only: bool, bound: str = "127.0.0.1") -> None:
         self.app, self.loopback_only = app, loopback_only
+        self.names = LOOPBACK_NAMES | {bound}  # and the address it was started on (127.0.1.1, say)
 
     async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         if scope["type"] != "http":
@@ -315,7 +317,7 @@ class Guard:
     def _refusal(self, scope: dict[str, Any]) -> tuple[int, str] | None:
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
         host = headers.get("host", "")
-        if self.loopback_only and _hostname(host) not in LOOPBACK_NAMES:
+        if self.loopback_only and _hostname(host) not in self.names:
             return 421, "this console answers to 127.0.0.1 and localhost only"
         origin = headers.get("origin")
         if origin is not None and origin != f"http://{host}" and scope["method"] != "GET":
@@ -337,21 +339,25 @@ async def _json_body(request: Any) -> dict[str, Any]:
             raise ConsoleError(413, f"a request may hold {MAX_BODY_BYTES} bytes at most")
     try:
         document = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ConsoleError(400, "the request is not JSON") from None
     if not isinstance(document, dict):
         raise ConsoleError(400, "send a JSON object")
+    try:  # a lone surrogate ("\\ud800") is valid JSON but no text: refused before a turn runs
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConsoleError(400, "the request holds text that is not valid Unicode") from None
     return document
 
 
-def create_app(runner: Runner, asl: dict[str, Any], *, loopback_only: bool = True) -> Any:
+def create_app(runner: Runner, asl: dict[str, Any], *, loopback_only: bool = True, host: str = "127.0.0.1") -> Any:
     """The console: the page, its static files and a small JSON API over ``runner``."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException
     from starlette.middleware import Middleware
     from starlette.middleware.gzip import GZipMiddleware
-    from starlette.requests import Request
+    from starlette.requests import ClientDisconnect, Request
     from starlette.responses import FileResponse, JSONResponse, Response
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
@@ -397,6 +403,22 @@ def create_app(runner: Runner, asl: dict[str, Any], *, loopback_only: bool = Tru
         turn = await run_in_threadpool(run_turn, session, question)
         return answer({"turn": turn, "attributes": session.attributes})
 
+    def polite(endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:
+        """Every failure of ``endpoint`` is a JSON answer and one line in the terminal (Starlette's handler
+        for Exception would answer too, but then re-raise, and uvicorn print the traceback)."""
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await endpoint(request)
+            except (ConsoleError, HTTPException):
+                raise
+            except ClientDisconnect:
+                return Response(status_code=400)  # nobody is left to read it
+            except Exception as error:  # noqa: BLE001  # the console's one place for any other failure
+                return await server_error(request, error)
+
+        return guarded
+
     async def console_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, ConsoleError)
         return answer({"error": str(error)}, error.status)
@@ -413,12 +435,15 @@ def create_app(runner: Runner, asl: dict[str, Any], *, loopback_only: bool = Tru
     return Starlette(
         routes=[
             Route("/", index),
-            Route("/api/info", info),
-            Route("/api/sessions", new_session, methods=["POST"]),
-            Route("/api/ask", ask, methods=["POST"]),
+            Route("/api/info", polite(info)),
+            Route("/api/sessions", polite(new_session), methods=["POST"]),
+            Route("/api/ask", polite(ask), methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[Middleware(Guard, loopback_only=loopback_only), Middleware(GZipMiddleware, minimum_size=1024)],
+        middleware=[
+            Middleware(Guard, loopback_only=loopback_only, bound=host),
+            Middleware(GZipMiddleware, minimum_size=1024),
+        ],
         exception_handlers={ConsoleError: console_error, HTTPException: http_error, Exception: server_error},
     )
 
@@ -433,6 +458,9 @@ def listening(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+    except socket.gaierror:
+        sock.close()
+        raise OSError(f"cannot listen on {host}: no such host (choose another --host)") from None
     except OSError as error:
         sock.close()
         raise OSError(f"cannot listen on {host}:{port}: {error.strerror or error} (choose another --port)") from None
@@ -533,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.measure:
             return _print_measures(measure(args.measure_test))
         with _runner(args) as runner:
-            app = create_app(runner, runner.asl, loopback_only=is_loopback(args.host))
+            app = create_app(runner, runner.asl, loopback_only=is_loopback(args.host), host=args.host)
             if args.screenshot:
                 from harness.browser import chromium
 
@@ -683,6 +711,12 @@ def _print_measures(measured: Measured) -> int:
     return 0
 
 
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"{value!r}: a port is a number from 0 to 65535")
+    return int(value)
+
+
 def _parser() -> argparse.ArgumentParser:
     from harness.terraform import whole_number_setting
 
@@ -690,7 +724,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="agent console", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)")
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)")
     parser.add_argument(
         "--llm",
         default="offline",

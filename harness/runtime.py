@@ -191,6 +191,12 @@ class LocalAgent:
     def session(self) -> Session:
         return Session(id=f"local-{uuid.uuid4().hex[:12]}")
 
+    def forget_turns(self) -> None:
+        """Drop the executions and ledgers kept so far: a long-running caller (the console) that has
+        read its turns keeps its memory flat."""
+        self.executions.clear()
+        self._ledgers.ledgers.clear()
+
     def ask(self, session: Session, text: Any) -> results.Turn:
         """One Lex turn: build the Lex V2 event, call the fulfilment handler, read what happened."""
         event = lex_event(session.id, text, session.attributes, bot_name=f"{terraform_defaults()['name_prefix']}-bot")

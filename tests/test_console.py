@@ -200,6 +200,15 @@ def test_an_empty_question_is_answered_without_an_execution(local):
         ({"json": {"session_id": "gone", "question": "hi"}}, 404, "new conversation"),
         ({"json": {"session_id": "x", "question": "a" * 1025}}, 413, "1024 characters"),
         ({"json": {"session_id": "x", "question": "a" * 5000}}, 413, "4096 bytes"),
+        ({"content": b"[" * 1500 + b"]" * 1500, "headers": {"content-type": "application/json"}}, 400, "not JSON"),
+        (
+            {
+                "content": b'{"session_id": "x", "question": "rtn001 \\ud800"}',
+                "headers": {"content-type": "application/json"},
+            },
+            400,
+            "not valid Unicode",
+        ),
     ],
 )
 def test_a_bad_request_gets_a_polite_json_error(local, request_kwargs, status, says):
@@ -234,6 +243,28 @@ def test_a_failure_inside_a_turn_is_a_polite_error_with_no_internals(offline_age
         response = http.post("/api/ask", json={"session_id": start(http), "question": "hi"})
     assert response.status_code == 500 and response.json()["error"].startswith("something went wrong")
     assert "secret" not in response.text and "KeyError" not in response.text
+
+
+def test_a_failure_is_one_line_in_the_terminal_not_a_traceback(offline_agent, caplog, capfd):
+    """Starlette answers an error with the app's handler and then re-raises it for the server to log:
+    uvicorn would print the traceback on the terminal. The console's own wrapper answers it alone."""
+
+    class Broken(console.LocalRunner):
+        def ask(self, session, question):
+            raise KeyError("lost")
+
+    with client(Broken(offline_agent, deployed_asl())) as http:
+        assert http.post("/api/ask", json={"session_id": start(http), "question": "hi"}).status_code == 500
+    logged = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert [record.getMessage() for record in logged] == ["console: KeyError: 'lost'"]
+    terminal = capfd.readouterr().err
+    assert "Traceback" not in terminal and "Exception in ASGI application" not in terminal
+
+
+def test_the_address_it_was_started_on_is_one_of_its_names(offline_agent):
+    with client(console.LocalRunner(offline_agent, deployed_asl()), host="127.0.1.1") as http:
+        assert http.get("/api/info", headers={"host": "127.0.1.1:8765"}).status_code == 200
+        assert http.get("/api/info", headers={"host": "127.0.0.2:8765"}).status_code == 421
 
 
 def test_a_request_for_another_host_name_is_refused_on_loopback(local, offline_agent):

@@ -123,7 +123,11 @@ def test_each_question_is_answered_and_its_path_highlighted_in_order(page, expec
         assert text.lower() in turn.answer.lower()
     meta = answer.locator(".meta").inner_text()
     assert f"{turn.iterations} iteration(s)" in meta and f"{turn.llm_calls} model call(s)" in meta
-    assert all(f"{tool.name}({', '.join(tool.args.values())}) {tool.status}" in meta for tool in turn.tools)
+    shown = [
+        f"{tool.name}({', '.join(tool.args.values())}) {tool.status}" if tool.args else f"{tool.name} {tool.status}"
+        for tool in turn.tools
+    ]
+    assert all(text in meta for text in shown)  # a search has no id: its name and status alone
     assert re.search(r" ms · ~\$0\.\d{6}", meta)
 
     assert highlighted_states(page) == set(turn.states)
@@ -182,6 +186,28 @@ def test_clicking_a_state_shows_its_input_and_output(page):
 
     page.click("#graph [data-state='HandOffToPerson']")
     assert page.inner_text("#state-entries") == "Not entered in this turn."
+
+
+def test_full_size_shows_the_graph_at_its_own_size_and_back(page):
+    """Fitted, a graph this size has labels a few pixels tall; "Full size" draws it at its own width
+    (scrolled in its pane), also after the next turn redraws it, and "Fit the graph" fits it again."""
+
+    def widths() -> tuple[float, float, float]:
+        svg = page.locator("#graph svg")
+        view = float(svg.get_attribute("viewBox").split()[2])
+        return view, svg.bounding_box()["width"], page.locator("#graph").bounding_box()["width"]
+
+    console.ask_on_page(page, "Has order 123456 shipped?")
+    view, shown, pane = widths()
+    assert shown <= pane + 1 < view  # fitted: smaller than its own size
+    page.click("#zoom")
+    assert page.inner_text("#zoom") == "Fit the graph"
+    assert abs(widths()[1] - view) < 2
+    console.ask_on_page(page, "When will it arrive?")
+    view, shown, _ = widths()
+    assert abs(shown - view) < 2  # a new drawing keeps the chosen size
+    page.click("#zoom")
+    assert page.inner_text("#zoom") == "Full size" and widths()[1] <= widths()[2] + 1
 
 
 def test_a_follow_up_remembers_and_a_new_conversation_forgets(page):

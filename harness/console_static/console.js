@@ -108,6 +108,27 @@
     holder.replaceChildren(document.importNode(parsed, true));
     markStates(holder.querySelector("svg"), turn);
     holder.dataset.turn = turn ? String(turn.index) : "0";
+    fitGraph();
+  }
+
+  // The graph fits the pane (an overview) or is shown at its own size, scrolled (readable labels).
+  // Mermaid gives the drawing width="100%" and an inline max-width: both are set here, per drawing.
+  function fitGraph() {
+    const svg = byId("graph").querySelector("svg");
+    if (!svg) return;
+    const natural = byId("graph").classList.contains("natural");
+    const width = svg.viewBox && svg.viewBox.baseVal ? svg.viewBox.baseVal.width : 0;
+    if (natural && width) {
+      svg.setAttribute("width", String(width));
+      svg.style.width = `${width}px`;
+      svg.style.maxWidth = "none";
+      svg.style.maxHeight = "none";
+    } else {
+      svg.setAttribute("width", "100%");
+      svg.style.width = "";
+      svg.style.maxWidth = "100%";
+      svg.style.maxHeight = "";
+    }
   }
 
   // ------------------------------------------------------------ a turn
@@ -118,7 +139,7 @@
     parts.push(`${turn.llm_calls === null || turn.llm_calls === undefined ? "n/a" : turn.llm_calls} model call(s)`);
     const tools = (turn.tools || []).map((tool) => {
       const args = Object.values(tool.args || {}).join(", ");
-      return `${tool.name}(${args}) ${tool.status}`;
+      return args ? `${tool.name}(${args}) ${tool.status}` : `${tool.name} ${tool.status}`;
     });
     parts.push(`tools: ${tools.length ? tools.join(", ") : "none"}`);
     if (turn.elapsed_ms !== null && turn.elapsed_ms !== undefined) parts.push(`${turn.elapsed_ms} ms`);
@@ -321,6 +342,7 @@
     byId("zoom").addEventListener("click", () => {
       const zoomed = byId("graph").classList.toggle("natural");
       byId("zoom").textContent = zoomed ? "Fit the graph" : "Full size";
+      fitGraph();
     });
     if (page.info.chat) {
       await newConversation();
