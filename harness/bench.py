@@ -309,7 +309,7 @@ def first_run() -> dict[str, Any]:
             started = time.perf_counter()
             run = subprocess.run(["make", "test"], cwd=clone, capture_output=True, text=True, check=False)
             timings.append(round(time.perf_counter() - started, 1))
-            outcomes.append(run.stdout.strip().splitlines()[-1:] or [f"exit {run.returncode}"])
+            outcomes.append(pytest_summary(run.stdout) or f"exit {run.returncode}")
         du = subprocess.run(
             ["du", "-sb", ".venv", ".local/venvs"], cwd=clone, capture_output=True, text=True, check=True
         )
@@ -319,8 +319,14 @@ def first_run() -> dict[str, Any]:
         "warm_test_s": timings[1],
         "disk_gb": round(disk / 1e9, 2),
         "cores": os.cpu_count(),
-        "results": [line for lines in outcomes for line in lines],  # pytest's last line, each run
+        "results": outcomes,  # pytest's summary line, each run
     }
+
+
+def pytest_summary(output: str) -> str:
+    """The counts of pytest's last summary line ("962 passed, 1 skipped in 143.8s"), without the time."""
+    counts = re.findall(r"^=*\s*(\d+ (?:passed|failed).*?) in [\d.]+s", output, re.MULTILINE)
+    return counts[-1] if counts else ""
 
 
 def render(results: dict[str, Any]) -> str:
@@ -407,7 +413,8 @@ def render(results: dict[str, Any]) -> str:
         first = results["first_run"]
         out += [
             f"- a first `make test` on a fresh clone ({first['cores']} cores, every virtualenv built): "
-            f"{first['first_test_s']} s, {first['disk_gb']} GB of virtualenvs; again, warm: {first['warm_test_s']} s",
+            f"{first['first_test_s']} s, {first['disk_gb']} GB of virtualenvs; again, warm: {first['warm_test_s']} s "
+            f"(pytest: {' / '.join(first['results'])})",
         ]
     return "\n".join(out)
 

@@ -159,6 +159,16 @@ def test_performance_md_and_its_figures_are_one_run():
     assert set(figures["cold_starts"]["functions"]) == set(local_manifest()["function_names"])
 
 
+def test_the_first_run_records_what_pytest_said():
+    from harness import bench
+
+    quiet = "....\n2 failed, 962 passed, 1 skipped, 2 warnings in 148.97s (0:02:28)\nmake: *** Error 1\n"
+    verbose = "== 966 passed, 1 skipped in 143.80s (0:02:23) ==\nmake[1]: Leaving directory '/tmp/x'\n"
+    assert bench.pytest_summary(quiet) == "2 failed, 962 passed, 1 skipped, 2 warnings"
+    assert bench.pytest_summary(verbose) == "966 passed, 1 skipped"
+    assert bench.pytest_summary("make: *** No rule to make target 'test'.\n") == ""
+
+
 def test_make_demo_shows_a_policy_answer_with_its_source_small_talk_and_a_handoff(agents, tmp_path):
     """`make demo`'s second part: every expectation of data/eval/demo.jsonl holds offline."""
     demo = REPO / "data" / "eval" / "demo.jsonl"

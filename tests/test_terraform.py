@@ -29,6 +29,7 @@ from terraform_support import (
     handler_folders,
     hcl_files,
     locals_of,
+    plain,
     resources,
     terraform_binary_with_providers,
     terraform_command,
@@ -368,6 +369,18 @@ def test_the_endpoint_role_is_scoped_to_the_resolved_image_and_artifact(tmp_path
         },
         "endpoint": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/support-agent-llm",
     }
+
+
+def test_the_endpoint_role_may_create_and_write_exactly_its_own_log_group(parsed):
+    """A container that creates its log group itself must not fail on AccessDenied, and the role may touch
+    no other group than the one Terraform creates for the endpoint."""
+    documents = resources(parsed, "data")
+    (policy,) = [plain(b) for _, t, n, b in documents if (t, n) == ("aws_iam_policy_document", "sagemaker")]
+    (logs,) = [s for s in policy["statement"] if any(a.startswith("logs:") for a in s["actions"])]
+    assert "logs:CreateLogGroup" in logs["actions"]
+    (group,) = [plain(b) for _, t, n, b in resources(parsed) if (t, n) == ("aws_cloudwatch_log_group", "endpoint")]
+    arn = f"arn:${{local.partition}}:logs:${{var.region}}:${{local.account}}:log-group:{group['name']}"
+    assert sorted(logs["resources"]) == [arn, f"{arn}:*"]
 
 
 @pytest.mark.parametrize(
