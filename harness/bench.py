@@ -408,7 +408,13 @@ def render(results: dict[str, Any]) -> str:
     walls = results["wall_times"]
     demo = "not measured" if walls["demo_s"] is None else f"{walls['demo_s']} s"
     suite = "not measured (agent bench --suite)" if walls["suite_s"] is None else f"{walls['suite_s']} s"
-    out += ["", "### Wall time", "", f"- `make demo` (six questions, fresh process): {demo}", f"- test suite: {suite}"]
+    out += [
+        "",
+        "### Wall time",
+        "",
+        f"- `make demo` (the original six questions and the demo conversations, fresh processes): {demo}",
+        f"- test suite: {suite}",
+    ]
     if "first_run" in results:
         first = results["first_run"]
         out += [
