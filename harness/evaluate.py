@@ -266,10 +266,25 @@ def evaluate(cases: list[Case], agent: LocalAgent) -> tuple[Report, dict[str, Re
     return report, dict(per_dataset)
 
 
-def render_table(metrics: dict[str, Any], model: str) -> str:
-    def percent(value: float | None) -> str:
-        return "n/a" if value is None else f"{value * 100:.1f}%"
+def percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
 
+
+def render_per_dataset(per_dataset: dict[str, dict[str, Any]]) -> str:
+    """The headline figures of each data set: the README and docs/evaluation.md quote them one by one."""
+    lines = [
+        "| data set | turns | routing | right kind of reply | policy questions citing a right entry |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, metrics in per_dataset.items():
+        lines.append(
+            f"| {name} | {metrics['turns']} | {percent(metrics['routing_accuracy'])} "
+            f"| {percent(metrics['outcome_accuracy'])} | {percent(metrics['policy_source_accuracy'])} |"
+        )
+    return "\n".join(lines)
+
+
+def render_table(metrics: dict[str, Any], model: str) -> str:
     counted, latency = metrics["counted_turns"], metrics["latency_ms"]
     lines = [
         f"model: {model}",
@@ -328,7 +343,11 @@ def main(argv: list[str] | None = None) -> int:
         report, per_dataset = evaluate(cases, agent)
         model = agent.model_label
     metrics = report.metrics()
+    per_dataset_metrics = {name: part.metrics() for name, part in per_dataset.items()}
     print(render_table(metrics, model))
+    if len(per_dataset_metrics) > 1:
+        print("\nper data set (the figures above are over all of them):\n")
+        print(render_per_dataset(per_dataset_metrics))
     if report.failed:
         print(f"\n{len(report.failed)} turns not as expected (first 10):")
         for failure in report.failed[:10]:
@@ -338,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
             "model": model,
             "datasets": [str(p) for p in args.datasets],
             "metrics": metrics,
-            "per_dataset": {name: part.metrics() for name, part in per_dataset.items()},
+            "per_dataset": per_dataset_metrics,
             "failed": report.failed,
         }
         args.json_out.parent.mkdir(parents=True, exist_ok=True)

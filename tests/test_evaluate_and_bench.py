@@ -65,6 +65,11 @@ def test_evaluate_reports_every_measure(evaluated, capsys):
     ):
         assert metrics[key] is not None, key
     assert metrics["answer_check_pass_rate"] == 1.0  # the six original cases
+    per_dataset = report["per_dataset"]
+    assert set(per_dataset) == {ORIGINAL.name, ROUTING.name}
+    table = evaluate.render_per_dataset(per_dataset)
+    routing = per_dataset[ROUTING.name]
+    assert f"| {ROUTING.name} | 6 | {evaluate.percent(routing['routing_accuracy'])} " in table
 
 
 def test_a_recorded_run_replays_to_the_same_results_and_the_gate_fails_below_its_bar(evaluated, tmp_path, capsys):
