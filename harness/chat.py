@@ -142,6 +142,8 @@ def _typed_questions() -> Iterator[str]:
         except EOFError:
             print()
             return
+        if not sys.stdin.isatty():  # piped: show the question the terminal did not echo
+            print(line)
         if line.strip().lower() in {"exit", "quit"}:
             return
         yield line

@@ -241,3 +241,11 @@ def test_every_declared_metric_has_a_unit_cloudwatch_knows():
     for spec in declared().values():
         MetricUnit(spec.unit)
         assert spec.service in {"fulfilment", "llm", "parse", "tool"} and spec.description
+
+
+def test_questions_piped_into_chat_are_shown_with_their_answers(agents, capsys, monkeypatch):
+    agents.close()
+    monkeypatch.setattr("sys.stdin", io.StringIO("Has order 123456 shipped?\n"))
+    assert chat.main([]) == 0
+    out = capsys.readouterr().out
+    assert "you> Has order 123456 shipped?\nagent> Order 123456: shipped" in out

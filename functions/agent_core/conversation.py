@@ -17,7 +17,8 @@ from agent_core.answers import answer
 HandoffReason = Literal["asked_for_a_person", "complaint", "unanswered_twice"]
 
 # Messages that are nothing but small talk, whole (filler words and punctuation aside): the phrases of
-# each kind of answer, as regular expressions, tried in this order ("Thanks, bye!" is a thank-you).
+# each kind of answer, as regular expressions, tried in this order ("Thanks, bye!" is a goodbye,
+# whose answer thanks them too, rather than a thank-you that asks what else it can do).
 _FILLER = r"(?:\s*(?:so much|a lot|very much|again|there|everyone|all|friend|mate|then|for now|please|ok|okay)\b)*"
 _ABOUT_YOU = r"(?:a |an )?(?:bot|robot|ai|human|real person|real|person|machine|computer)"
 _SMALL_TALK = {
@@ -29,14 +30,14 @@ _SMALL_TALK = {
         r"who (?:made|built|created|manufactured|programmed|designed) you",
         r"what(?:'?s| is) it like to be (?:a bot|an ai|programmed)",
     ],
+    "small_talk_goodbye": [
+        r"bye|goodbye|bye bye|see (?:you|ya)(?: later| soon)?|peace out|take care|talk (?:to you )?later",
+        r"tootles|farewell|good night|have a (?:nice|good|great) (?:day|one|evening)",
+    ],
     "small_talk_thanks": [
         r"thanks|thank you|thank u|thx|ty|cheers|many thanks|much appreciated",
         r"i(?: am|'m) (?:very |so )?grateful|i appreciate (?:it|that|your help)",
         r"(?:that|this|your answer) was (?:very |really )?(?:helpful|great|enjoyable|useful|perfect)",
-    ],
-    "small_talk_goodbye": [
-        r"bye|goodbye|bye bye|see (?:you|ya)(?: later| soon)?|peace out|take care|talk (?:to you )?later",
-        r"tootles|farewell|good night|have a (?:nice|good|great) (?:day|one|evening)",
     ],
     "small_talk_greeting": [
         r"hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|what(?:'s| is) up|yo",
