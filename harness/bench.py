@@ -413,7 +413,7 @@ def render(results: dict[str, Any]) -> str:
         "### Wall time",
         "",
         f"- `make demo` (the original six questions and the demo conversations, fresh processes): {demo}",
-        f"- test suite: {suite}",
+        f"- pytest alone (two workers, in this checkout): {suite}",
     ]
     if "first_run" in results:
         first = results["first_run"]
