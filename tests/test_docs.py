@@ -199,3 +199,14 @@ def test_every_test_the_security_page_names_exists():
         tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
         tests = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
         assert name in tests, f"docs/security.md names {path}::{name}, which does not exist"
+
+
+def test_the_overlap_of_the_planners_examples_and_our_conversations_is_what_the_docs_say():
+    """docs/evaluation.md owns up to the conversations' messages the stand-in has seen as examples."""
+    import re
+
+    examples = {m.lower() for m in re.findall(r'^user: "(.*)"$', (REPO / "prompts" / "planner.txt").read_text(), re.M)}
+    lines = (REPO / "data" / "eval" / "conversations.jsonl").read_text(encoding="utf-8").splitlines()
+    messages = {turn["user"].strip().lower() for line in lines if line.strip() for turn in json.loads(line)["turns"]}
+    page = " ".join((REPO / "docs" / "evaluation.md").read_text(encoding="utf-8").split())
+    assert f"{len(messages & examples)} of their {len(messages)} distinct messages" in page
