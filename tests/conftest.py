@@ -63,3 +63,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def log_group(agents, monkeypatch):
+    """The state machine's log group on moto's CloudWatch Logs (a logs client, the group created)."""
+    import boto3
+    from moto import mock_aws
+
+    from support import EXPRESS_LOG_GROUP
+
+    agents.close()  # moto's state is process-wide: no local agent's deployment beside this log group
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    with mock_aws():
+        logs = boto3.client("logs", region_name="us-east-1")
+        logs.create_log_group(logGroupName=EXPRESS_LOG_GROUP)
+        yield logs

@@ -9,6 +9,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FLAN_CASSETTE = FIXTURES / "flan_style.cassette.json"
+EXPRESS_LOG_GROUP = "/aws/vendedlogs/states/support-agent-turn"  # the state machine's, as Terraform names it
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

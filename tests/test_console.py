@@ -21,17 +21,16 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from agent_core.memory import SESSION_ATTRIBUTE
 from harness import console, express_logs
 from harness import trace as tracing
 from harness.docs import deployed_asl
 from harness.targets import StepFunctionsTarget
-from support import FIXTURES, REPO
+from support import EXPRESS_LOG_GROUP, FIXTURES, REPO
 
 VENDOR = REPO / "harness" / "console_static" / "vendor"
-GROUP = "/aws/vendedlogs/states/support-agent-turn"
+GROUP = EXPRESS_LOG_GROUP
 
 
 @dataclass
@@ -349,18 +348,6 @@ def test_an_aws_error_from_the_deployed_target_is_a_polite_502():
 
 
 # ---------------------------------------------------------------- a traced turn, on moto's CloudWatch Logs
-
-
-@pytest.fixture
-def log_group(agents, monkeypatch):
-    agents.close()  # moto's state is process-wide: no local agent's deployment beside this log group
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    with mock_aws():
-        logs = boto3.client("logs", region_name="us-east-1")
-        logs.create_log_group(logGroupName=GROUP)
-        yield logs
 
 
 def test_the_console_shows_a_traced_turn_read_from_its_logs(log_group):

@@ -12,18 +12,16 @@ import random
 import re
 import time
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from harness import evaluate, express_logs
 from harness import trace as tracing
 from harness.docs import deployed_asl
 from harness.runtime import LocalAgent
-from support import FIXTURES
+from support import EXPRESS_LOG_GROUP, FIXTURES
 
 LOGS = FIXTURES / "express_logs"
-GROUP = "/aws/vendedlogs/states/support-agent-turn"
+GROUP = EXPRESS_LOG_GROUP
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:support-agent-turn"
 
 # The documented examples (Step Functions developer guide, "Logging in CloudWatch Logs"; the Datadog
@@ -214,17 +212,6 @@ def test_no_events_is_a_clear_error():
 
 
 # ---------------------------------------------------------------- the command, on moto's CloudWatch Logs
-
-
-@pytest.fixture
-def log_group(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    with mock_aws():
-        logs = boto3.client("logs", region_name="us-east-1")
-        logs.create_log_group(logGroupName=GROUP)
-        yield logs
 
 
 def test_agent_trace_reads_one_execution_from_a_shared_log_group(log_group, capsys):
