@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from agent_core.ledger import describe
-from harness.runtime import LocalAgent, Session
+from harness.runtime import LocalAgent, Session, add_local_agent_options
 from harness.targets import LexTarget, StepFunctionsTarget, terraform_outputs
-from harness.terraform import whole_number_setting
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,26 +182,9 @@ def _parser() -> argparse.ArgumentParser:
         help="continue this session (remote targets keep memory per session): 2 to 100 of A-Z a-z 0-9 . _ : -",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object per turn")
-    parser.add_argument(
-        "--llm",
-        default="offline",
-        help="offline (default: a deterministic stand-in, not a model), replay:CASSETTE.json, "
-        "sagemaker:ENDPOINT_NAME or bedrock:MODEL_ID",
-    )
-    parser.add_argument(
-        "--max-iterations",
-        type=whole_number_setting("max_iterations"),
-        default=None,
-        help="agent loop limit, 1 to 5 (default: Terraform's)",
-    )
+    add_local_agent_options(parser, scope="local target: ")
     parser.add_argument("--conversations", help="a JSONL file of conversations; each runs in its own session")
     parser.add_argument("--record", help="write every prompt and response to this cassette (for --llm replay:...)")
-    parser.add_argument(
-        "--memory",
-        default="session_attributes",
-        choices=["session_attributes", "dynamodb"],
-        help="where conversation memory lives (Terraform's conversation_memory)",
-    )
     parser.add_argument("--logs", help="append the functions' structured logs and metrics to this file")
     parser.add_argument(
         "--log-level",

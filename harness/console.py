@@ -39,7 +39,7 @@ from harness import express_logs
 from harness import trace as tracing
 from harness.diagram import mermaid
 from harness.results import handoff_of, tool_uses
-from harness.runtime import Session
+from harness.runtime import Session, add_local_agent_options
 
 STATIC = Path(__file__).resolve().parent / "console_static"
 DEFAULT_PORT = 8765
@@ -718,31 +718,12 @@ def _port(value: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from harness.terraform import whole_number_setting
-
     parser = argparse.ArgumentParser(
         prog="agent console", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine)")
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)")
-    parser.add_argument(
-        "--llm",
-        default="offline",
-        help="local turns: offline (default: a deterministic stand-in, not a model), replay:CASSETTE.json, "
-        "sagemaker:ENDPOINT_NAME or bedrock:MODEL_ID",
-    )
-    parser.add_argument(
-        "--max-iterations",
-        type=whole_number_setting("max_iterations"),
-        default=None,
-        help="local turns: the agent loop limit, 1 to 5 (default: Terraform's)",
-    )
-    parser.add_argument(
-        "--memory",
-        default="session_attributes",
-        choices=["session_attributes", "dynamodb"],
-        help="local turns: where conversation memory lives (Terraform's conversation_memory)",
-    )
+    add_local_agent_options(parser, scope="local turns: ")
     parser.add_argument(
         "--target",
         default="local",

@@ -28,8 +28,7 @@ from typing import Any
 
 from harness.expectations import acceptable, lookups, problems
 from harness.paths import DATA_DIR
-from harness.runtime import LocalAgent
-from harness.terraform import whole_number_setting
+from harness.runtime import LocalAgent, add_local_agent_options
 
 NO_TOOL = "no_tool"
 
@@ -324,18 +323,11 @@ def render_table(metrics: dict[str, Any], model: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("datasets", nargs="+", type=Path)
-    parser.add_argument(
-        "--llm",
-        default="offline",
-        help="offline (default), replay:CASSETTE.json, sagemaker:ENDPOINT or bedrock:MODEL_ID",
-    )
+    add_local_agent_options(parser, memory=False)
     parser.add_argument("--record", type=Path, help="write every prompt and response to this cassette")
     parser.add_argument("--min-accuracy", type=float, help="exit 1 when routing accuracy is below this (0 to 1)")
     parser.add_argument("--json-out", type=Path, help="also write the report as JSON here")
     parser.add_argument("--limit", type=int, help="only the first N conversations of each dataset")
-    parser.add_argument(
-        "--max-iterations", type=whole_number_setting("max_iterations"), help="1 to 5 (default: Terraform's)"
-    )
     args = parser.parse_args(argv)
 
     cases = [case for path in args.datasets for case in load_cases(path)[: args.limit]]

@@ -9,6 +9,7 @@ turn did is read back from the execution (``results``).
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import itertools
@@ -26,6 +27,7 @@ from harness import bootstrap, express_logs, moto_adapter, results
 from harness.events import lex_event
 from harness.manifest import REGION, Manifest, local_manifest, terraform_defaults
 from harness.models import REAL_SERVICES, RecordingBackend, backend_for
+from harness.terraform import whole_number_setting
 
 _ACTIVE = threading.Lock()  # moto and its patches are process-wide: one local agent at a time
 
@@ -263,3 +265,27 @@ def _environment(values: dict[str, str]) -> Any:
 
     with mock.patch.dict(os.environ, values):
         yield
+
+
+def add_local_agent_options(parser: argparse.ArgumentParser, scope: str = "", memory: bool = True) -> None:
+    """The options a ``LocalAgent`` takes from the command line (agent chat, console, eval): ``--llm``,
+    ``--max-iterations`` and, with ``memory``, ``--memory``. ``scope`` starts each help text."""
+    parser.add_argument(
+        "--llm",
+        default="offline",
+        help=f"{scope}offline (default: a deterministic stand-in, not a model), replay:CASSETTE.json, "
+        "sagemaker:ENDPOINT_NAME or bedrock:MODEL_ID",
+    )
+    parser.add_argument(
+        "--max-iterations",
+        type=whole_number_setting("max_iterations"),
+        default=None,
+        help=f"{scope}the agent loop limit, 1 to 5 (default: Terraform's)",
+    )
+    if memory:
+        parser.add_argument(
+            "--memory",
+            default="session_attributes",
+            choices=["session_attributes", "dynamodb"],
+            help=f"{scope}where conversation memory lives (Terraform's conversation_memory)",
+        )
