@@ -100,20 +100,7 @@ def graph(asl: dict[str, Any], trace: tracing.Trace | None) -> str:
 def steps(trace: tracing.Trace) -> list[dict[str, Any]]:
     """Each state entered, in order, with what the Step Functions console shows of it."""
     return [
-        {
-            "number": number,
-            "name": step.name,
-            "type": step.kind,
-            "iteration": step.index,
-            "start_ms": step.entered_ms - trace.started_ms,
-            "duration_ms": step.duration_ms,
-            "attempts": step.attempts,
-            "input": step.input,
-            "output": step.output,
-            "payload": step.payload,
-            "returned": step.returned,
-            "failures": [{"error": error, "cause": cause} for error, cause in step.failures],
-        }
+        {"number": number, **tracing.step_view(step, trace), "payload": step.payload}
         for number, step in enumerate(trace.steps, start=1)
     ]
 

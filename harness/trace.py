@@ -656,19 +656,21 @@ def as_json(trace: Trace, show_text: bool) -> dict[str, Any]:
         "status": trace.status,
         "duration_ms": trace.duration_ms,
         "path": trace.path,
-        "steps": [
-            {
-                "name": step.name,
-                "type": step.kind,
-                "iteration": step.index,
-                "start_ms": step.entered_ms - trace.started_ms,
-                "duration_ms": step.duration_ms,
-                "attempts": step.attempts,
-                "failures": [list(failure) for failure in step.failures],
-                "input": shown(step.input, show_text),
-                "returned": shown(step.returned, show_text),
-                "output": shown(step.output, show_text),
-            }
-            for step in trace.steps
-        ],
+        "steps": [step_view(step, trace, show_text) for step in trace.steps],
+    }
+
+
+def step_view(step: Step, trace: Trace, show_text: bool = True) -> dict[str, Any]:
+    """One state entered, as the Step Functions console shows it (``agent trace --json``, the console)."""
+    return {
+        "name": step.name,
+        "type": step.kind,
+        "iteration": step.index,
+        "start_ms": step.entered_ms - trace.started_ms,
+        "duration_ms": step.duration_ms,
+        "attempts": step.attempts,
+        "failures": [{"error": error, "cause": cause} for error, cause in step.failures],
+        "input": shown(step.input, show_text),
+        "returned": shown(step.returned, show_text),
+        "output": shown(step.output, show_text),
     }

@@ -179,6 +179,8 @@ def test_a_failed_model_call_is_traced_to_its_state_and_catch():
     plan = trace.steps[1]
     assert plan.attempts == 2 and [error for error, _ in plan.failures] == ["ModelUnavailable", "ModelUnavailable"]
     assert trace.output["outcome"] == "error"
+    (failure, _) = tracing.as_json(trace, show_text=False)["steps"][1]["failures"]
+    assert failure["error"] == "ModelUnavailable" and set(failure) == {"error", "cause"}  # as the console shows it
     drawn = tracing.render(trace, deployed_asl())
     assert "2 attempts; failed: ModelUnavailable" in drawn
     plain_edges = [
