@@ -207,10 +207,6 @@ def make_targets() -> str:
     return "\n".join(rows)
 
 
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.1f}%"
-
-
 EVALUATION = REPO / "docs" / "evaluation-offline.json"
 PERFORMANCE = REPO / "docs" / "performance.json"
 DATASET_NAMES = {
@@ -223,38 +219,33 @@ ROUTING_SET = "routing_dev.jsonl"
 
 
 def evaluation_table() -> str:
+    from harness.evaluate import render_per_dataset
+
     report = json.loads(EVALUATION.read_text(encoding="utf-8"))
-    rows = [
-        "| data set | turns | routing | ids looked up exactly | answer checks | right kind of reply "
-        "| policy answers citing a right entry |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for name, metrics in report["per_dataset"].items():
-        rows.append(
-            f"| {DATASET_NAMES.get(name, name)} | {metrics['turns']} | {_percent(metrics['routing_accuracy'])} | "
-            f"{_percent(metrics['id_extraction_accuracy'])} | {_percent(metrics['answer_check_pass_rate'])} | "
-            f"{_percent(metrics['outcome_accuracy'])} | {_percent(metrics['policy_source_accuracy'])} |"
-        )
-    return "\n".join(rows)
+    return render_per_dataset(report["per_dataset"], DATASET_NAMES)
 
 
 def reply_kinds_table() -> str:
     """Per expected kind of reply on the routing set: how many turns got that kind."""
+    from harness.evaluate import percent
+
     kinds = json.loads(EVALUATION.read_text(encoding="utf-8"))["per_dataset"][ROUTING_SET]["reply_kinds"]
     rows = ["| expected kind of reply | turns | got that kind |", "| --- | --- | --- |"]
-    rows += [f"| `{kind}` | {row['turns']} | {_percent(row['accuracy'])} |" for kind, row in kinds.items()]
+    rows += [f"| `{kind}` | {row['turns']} | {percent(row['accuracy'])} |" for kind, row in kinds.items()]
     return "\n".join(rows)
 
 
 def evaluation_headline() -> str:
+    from harness.evaluate import percent
+
     per_dataset = json.loads(EVALUATION.read_text(encoding="utf-8"))["per_dataset"]
     metrics, conversations = per_dataset[ROUTING_SET], per_dataset["conversations.jsonl"]
     return (
-        f"{_percent(metrics['outcome_accuracy'])} of the {metrics['turns']} real customer messages of the routing "
-        f"set get the right kind of reply, and {_percent(metrics['policy_source_accuracy'])} of its policy "
+        f"{percent(metrics['outcome_accuracy'])} of the {metrics['turns']} real customer messages of the routing "
+        f"set get the right kind of reply, and {percent(metrics['policy_source_accuracy'])} of its policy "
         "answers cite the right help-centre entry (a development set: the entries were tuned on it; our own "
-        f"conversations, written apart, give {_percent(conversations['outcome_accuracy'])} and "
-        f"{_percent(conversations['policy_source_accuracy'])})"
+        f"conversations, written apart, give {percent(conversations['outcome_accuracy'])} and "
+        f"{percent(conversations['policy_source_accuracy'])})"
     )
 
 

@@ -269,16 +269,19 @@ def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.1f}%"
 
 
-def render_per_dataset(per_dataset: dict[str, dict[str, Any]]) -> str:
-    """The headline figures of each data set: the README and docs/evaluation.md quote them one by one."""
+def render_per_dataset(per_dataset: dict[str, dict[str, Any]], names: dict[str, str] | None = None) -> str:
+    """The headline figures of each data set (``names``: how to call each file), as make eval prints them
+    and docs/evaluation.md quotes them."""
     lines = [
-        "| data set | turns | routing | right kind of reply | policy questions citing a right entry |",
-        "| --- | --- | --- | --- | --- |",
+        "| data set | turns | routing | ids looked up exactly | answer checks | right kind of reply "
+        "| policy answers citing a right entry |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, metrics in per_dataset.items():
         lines.append(
-            f"| {name} | {metrics['turns']} | {percent(metrics['routing_accuracy'])} "
-            f"| {percent(metrics['outcome_accuracy'])} | {percent(metrics['policy_source_accuracy'])} |"
+            f"| {(names or {}).get(name, name)} | {metrics['turns']} | {percent(metrics['routing_accuracy'])} | "
+            f"{percent(metrics['id_extraction_accuracy'])} | {percent(metrics['answer_check_pass_rate'])} | "
+            f"{percent(metrics['outcome_accuracy'])} | {percent(metrics['policy_source_accuracy'])} |"
         )
     return "\n".join(lines)
 
